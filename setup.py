@@ -1,0 +1,73 @@
+import os
+
+from setuptools import find_packages, setup
+
+here = os.path.abspath(os.path.dirname(__file__))
+with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
+    README = f.read()
+
+requires = [
+    "alembic",
+    "defusedxml",          # XML bodies, hardened against entity expansion
+    "libpass",             # the maintained fork of passlib (same `passlib` import)
+    "limits",              # throttling of failed logins
+    "numpy",               # the vectorised tax engine
+    "plaster_pastedeploy",
+    "psycopg2-binary",     # PostgreSQL without a compiler (see README for psycopg2)
+    "pymysql",             # MySQL / MariaDB
+    "pyramid>=2.0",
+    "pyramid_debugtoolbar",
+    "pyramid_jinja2",
+    "pyramid_retry",
+    "pyramid_session_redis>=1.8",
+    "pyramid_tm",
+    "redis",
+    "SQLAlchemy>=2.0",
+    "tqdm",                # progress bar of impots-batch
+    "transaction",
+    "waitress",
+    "zope.sqlalchemy",
+]
+
+tests_require = [
+    "WebTest",
+    "hypothesis",
+    "openfisca-france",    # the independent reference model the engine is checked against
+    "openapi-spec-validator",
+    "pytest>=7",
+    "pytest-cov",
+    "schemathesis",
+    "selenium",
+]
+
+setup(
+    name="impots_pyramid",
+    version="0.1.0",
+    description="French income-tax calculation web service on Pyramid",
+    long_description=README,
+    long_description_content_type="text/markdown",
+    classifiers=[
+        "Programming Language :: Python",
+        "Framework :: Pyramid",
+        "Topic :: Internet :: WWW/HTTP",
+        "Topic :: Internet :: WWW/HTTP :: WSGI :: Application",
+    ],
+    python_requires=">=3.9",
+    packages=find_packages(exclude=["tests", "tests.*", "bench"]),
+    include_package_data=True,
+    package_data={"impots_pyramid": ["data/*.csv"]},
+    zip_safe=False,
+    extras_require={"testing": tests_require},
+    install_requires=requires,
+    entry_points={
+        "paste.app_factory": [
+            "main = impots_pyramid:main",
+        ],
+        "console_scripts": [
+            "impots-batch = impots_pyramid.scripts.batch:main",
+            "initialize_impots_db = impots_pyramid.scripts.initialize_db:main",
+            "impots-add-user = impots_pyramid.scripts.add_user:main",
+            "impots-purge = impots_pyramid.scripts.purge:main",
+        ],
+    },
+)
