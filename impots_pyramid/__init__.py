@@ -1,0 +1,15 @@
+"""impots-pyramid: the application factory, shared by pserve, mod_wsgi, scripts and tests."""
+from pyramid.config import Configurator
+
+from .settings import normalize
+
+
+def main(global_config, **settings):
+    """The paste entry point: returns the WSGI application."""
+    with Configurator(settings=normalize(settings)) as config:
+        config.include(".models")
+        config.include(".tax_years")
+        config.include(".sessions")
+        config.include(".routes")
+        config.scan(".views")
+    return config.make_wsgi_app()

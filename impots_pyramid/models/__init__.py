@@ -1,0 +1,55 @@
+"""Models and the request-scoped database session (the cookiecutter's shape)."""
+import zope.sqlalchemy
+from sqlalchemy import engine_from_config
+from sqlalchemy.orm import configure_mappers, sessionmaker
+
+from .meta import Base  # noqa: F401
+from .simulation import SessionOwner, Simulation  # noqa: F401
+from .tax_year import TaxBracket, TaxYear  # noqa: F401
+from .user import User  # noqa: F401
+
+# Fail at import time, not at the first request, if a relationship is wrong.
+configure_mappers()
+
+
+def get_engine(settings, prefix="sqlalchemy."):
+    # engine_from_config leaves pool_pre_ping a string ("false" would be true): coerce it.
+    options = {"pool_pre_ping": settings.get(prefix + "pool_pre_ping", "true").lower() == "true"}
+    return engine_from_config(settings, prefix, **options)
+
+
+def get_session_factory(engine):
+    return sessionmaker(bind=engine)
+
+
+def get_tm_session(session_factory, transaction_manager, request=None):
+    """A session joined to ``transaction_manager``: committed or aborted with it."""
+    dbsession = session_factory(info={"request": request})
+    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    return dbsession
+
+
+def includeme(config):
+    """request.dbsession, bound to the request's transaction (pyramid_tm)."""
+    settings = config.get_settings()
+    settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
+    settings["tm.annotate_user"] = False  # it would touch authentication inside the tm tween
+    # An error response that a view returns (rather than raises) must not commit either.
+    settings.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
+
+    config.include("pyramid_tm")
+    config.include("pyramid_retry")
+
+    dbengine = settings.get("dbengine") or get_engine(settings)
+    session_factory = get_session_factory(dbengine)
+    config.registry["dbengine"] = dbengine
+    config.registry["dbsession_factory"] = session_factory
+
+    def dbsession(request):
+        # Tests inject their own session, joined to a transaction they roll back.
+        session = request.environ.get("app.dbsession")
+        if session is None:
+            session = get_tm_session(session_factory, request.tm, request=request)
+        return session
+
+    config.add_request_method(dbsession, reify=True)

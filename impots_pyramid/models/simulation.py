@@ -1,0 +1,61 @@
+"""Simulations belong to a session (as in the course), through the session's owner key."""
+import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint, func,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .meta import Base
+
+
+class SessionOwner(Base):
+    """One row per session that has simulations: its numbering and its last activity.
+
+    Numbers come from ``last_number``, incremented under the row's lock, so that they
+    stay unique under concurrent requests and are never reused after a deletion; and
+    ``last_seen`` lets ``impots-purge`` find the simulations of abandoned sessions.
+    """
+
+    __tablename__ = "session_owners"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    last_seen: Mapped[datetime.datetime] = mapped_column(DateTime, index=True)
+
+
+class Simulation(Base):
+    __tablename__ = "simulations"
+    __table_args__ = (UniqueConstraint("owner", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner: Mapped[str] = mapped_column(
+        String(64), ForeignKey("session_owners.key", ondelete="CASCADE"))
+    number: Mapped[int]  # the id the session sees, from 1
+    married: Mapped[bool]
+    children: Mapped[int]
+    salary: Mapped[int] = mapped_column(BigInteger)
+    tax: Mapped[int] = mapped_column(BigInteger)
+    surcharge: Mapped[int] = mapped_column(BigInteger)
+    discount: Mapped[int] = mapped_column(BigInteger)
+    reduction: Mapped[int] = mapped_column(BigInteger)
+    rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    year: Mapped[int] = mapped_column(ForeignKey("tax_years.tax_year"))
+    rules: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
+
+    def as_dict(self) -> dict:
+        """The simulation as the action API shows it."""
+        return {
+            "id": self.number,
+            "married": "yes" if self.married else "no",
+            "children": self.children,
+            "salary": self.salary,
+            "tax": self.tax,
+            "surcharge": self.surcharge,
+            "discount": self.discount,
+            "reduction": self.reduction,
+            "rate": float(self.rate),
+            "year": self.year,
+        }

@@ -1,0 +1,53 @@
+"""What the console commands share: reading the ini, users, passwords."""
+import getpass
+import os
+import sys
+
+from pyramid.paster import get_appsettings, setup_logging
+from sqlalchemy import select
+
+from ..models import User, get_engine
+from ..settings import ConfigurationError, normalize
+
+PASSWORD_VARIABLE = "IMPOTS_USER_PASSWORD"
+
+
+def load_settings(config_uri: str) -> dict:
+    """The application's settings from an ini file, with the environment's overrides."""
+    if not os.path.exists(config_uri.split("#")[0]):
+        sys.exit(f"error: configuration file {config_uri} not found")
+    setup_logging(config_uri)
+    try:
+        return normalize(get_appsettings(config_uri))
+    except ConfigurationError as exc:
+        sys.exit(f"error: {exc}")
+
+
+def engine_for(config_uri: str):
+    return get_engine(load_settings(config_uri))
+
+
+def resolve_password(given, user: str) -> str:
+    """--password, else IMPOTS_USER_PASSWORD, else a prompt (twice) on a terminal."""
+    password = given or os.environ.get(PASSWORD_VARIABLE)
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        sys.exit(f"error: no password for {user}: use --password or {PASSWORD_VARIABLE}")
+    password = getpass.getpass(f"Password for {user}: ")
+    if password != getpass.getpass("Again: "):
+        sys.exit("error: the passwords differ")
+    if not password:
+        sys.exit("error: empty password")
+    return password
+
+
+def save_user(dbsession, login: str, password: str) -> str:
+    """Create the user, or change its password. Returns 'created' or 'updated'."""
+    user = dbsession.scalar(select(User).where(User.login == login))
+    outcome = "updated"
+    if user is None:
+        user, outcome = User(login=login), "created"
+        dbsession.add(user)
+    user.set_password(password)
+    return outcome

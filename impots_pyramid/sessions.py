@@ -1,0 +1,73 @@
+"""The session factory, chosen by ``session.type``: ``cookie`` (signed cookie, the embedded
+default) or ``redis`` (pyramid_session_redis).
+
+Session data is small and JSON-only (response type, login, owner key of the simulations,
+one form's errors), so both back ends are interchangeable. The simulations themselves
+live in the database.
+"""
+import json
+
+import redis
+from pyramid.session import JSONSerializer, SignedCookieSessionFactory
+from pyramid_session_redis import RedisSessionFactory
+
+COOKIE_NAME = "impots_session"
+DEVELOPMENT_SECRET = "development secret: change me"
+
+
+def json_to_bytes(data: dict) -> bytes:
+    # pyramid_session_redis stores what the serializer returns: it must be bytes.
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def json_from_bytes(raw: bytes) -> dict:
+    return json.loads(raw)
+
+
+def cookie_session_factory(settings):
+    return SignedCookieSessionFactory(
+        settings.get("session.secret") or DEVELOPMENT_SECRET,
+        cookie_name=COOKIE_NAME,
+        timeout=settings["impots.session_timeout"],
+        reissue_time=60,  # refresh the expiry at most once a minute: fewer Set-Cookie headers
+        secure=settings["session.secure"],
+        httponly=True,
+        samesite="Lax",
+        serializer=JSONSerializer(),
+    )
+
+
+def redis_client(settings) -> redis.Redis:
+    """One client (and connection pool) per process, shared with /health."""
+    url = settings.get("redis.sessions.url") or "redis://127.0.0.1:6379/0"
+    timeout = float(settings.get("redis.sessions.socket_timeout", 2))
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
+                                health_check_interval=30)
+
+
+def redis_session_factory(settings, client):
+    return RedisSessionFactory(
+        settings.get("session.secret") or DEVELOPMENT_SECRET,
+        timeout=settings["impots.session_timeout"],
+        cookie_name=COOKIE_NAME,
+        cookie_secure=settings["session.secure"],
+        cookie_httponly=True,
+        cookie_samesite="Lax",
+        cookie_on_exception=True,
+        redis_client_callable=lambda request, **options: client,
+        serialize=json_to_bytes,
+        deserialize=json_from_bytes,
+        set_redis_ttl=True,
+    )
+
+
+def includeme(config):
+    settings = config.get_settings()
+    if settings["session.type"] == "redis":
+        client = redis_client(settings)
+        config.set_session_factory(redis_session_factory(settings, client))
+        config.registry["session_store_ping"] = client.ping
+    else:
+        config.set_session_factory(cookie_session_factory(settings))
+        # Cookie sessions have no server to lose.
+        config.registry["session_store_ping"] = lambda: True

@@ -1,0 +1,85 @@
+"""Settings: the ini's values, overridden by the environment, coerced and checked once.
+
+Used by the application factory, the console commands and Alembic alike, so that every
+entry point sees the same configuration.
+"""
+import os
+
+from pyramid.settings import asbool
+
+# Environment variables that override the ini (DEPLOY.md), in every environment.
+ENVIRONMENT_OVERRIDES = {
+    "IMPOTS_DATABASE_URL": "sqlalchemy.url",
+    "IMPOTS_REDIS_URL": "redis.sessions.url",
+    "IMPOTS_SESSION_SECRET": "session.secret",
+    "IMPOTS_SECURE_COOKIES": "session.secure",
+    "IMPOTS_SMTP_HOST": "impots.smtp_host",
+    "IMPOTS_LOG_DIR": "impots.log_dir",
+}
+
+DEFAULTS = {
+    "impots.environment": "development",
+    "impots.default_year": "2019",
+    "impots.rules": "law",
+    "impots.url_prefix": "",
+    "impots.csrf": "true",
+    "impots.session_timeout": "7200",
+    "impots.batch_max": "100000",
+    "impots.max_body_bytes": str(8 * 1024 * 1024),
+    "session.type": "cookie",
+    "session.secure": "false",
+}
+
+# A secret shorter than this, or containing this word, is a development one.
+MIN_SECRET_LENGTH = 32
+DEVELOPMENT_MARKER = "development"
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run the application; the message says why and what to do."""
+
+
+def normalize(settings: dict, environ=None) -> dict:
+    """A new settings dict: defaults, then the ini, then the environment; types coerced."""
+    environ = os.environ if environ is None else environ
+    result = dict(DEFAULTS)
+    result.update(settings)
+    for variable, key in ENVIRONMENT_OVERRIDES.items():
+        if environ.get(variable):
+            result[key] = environ[variable]
+
+    for key in ("impots.csrf", "session.secure"):
+        result[key] = asbool(result[key])
+    for key in ("impots.default_year", "impots.session_timeout", "impots.batch_max",
+                "impots.max_body_bytes"):
+        try:
+            result[key] = int(result[key])
+        except (TypeError, ValueError):
+            raise ConfigurationError(f"setting {key} must be a whole number, not {result[key]!r}")
+    prefix = result["impots.url_prefix"].strip().strip("/")
+    result["impots.url_prefix"] = f"/{prefix}" if prefix else ""
+    if result["impots.rules"] not in ("law", "course"):
+        raise ConfigurationError(f"setting impots.rules must be law or course, not {result['impots.rules']!r}")
+    if result["session.type"] not in ("cookie", "redis"):
+        raise ConfigurationError(f"setting session.type must be cookie or redis, not {result['session.type']!r}")
+    if not result.get("sqlalchemy.url"):
+        raise ConfigurationError("no database: set sqlalchemy.url in the ini or IMPOTS_DATABASE_URL")
+    check_secret(result)
+    return result
+
+
+def check_secret(settings: dict) -> None:
+    """In production, refuse a missing or development session secret, and say why."""
+    if settings["impots.environment"] != "production":
+        return
+    secret = settings.get("session.secret") or ""
+    if not secret:
+        raise ConfigurationError(
+            "impots.environment is production but no session secret is set: "
+            "set IMPOTS_SESSION_SECRET to a long random value "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')")
+    if len(secret) < MIN_SECRET_LENGTH or DEVELOPMENT_MARKER in secret.lower():
+        raise ConfigurationError(
+            "impots.environment is production but the session secret is a development one "
+            f"(shorter than {MIN_SECRET_LENGTH} characters or containing "
+            f"'{DEVELOPMENT_MARKER}'): set IMPOTS_SESSION_SECRET to a long random value")
