@@ -1,6 +1,6 @@
 """Models and the request-scoped database session (the cookiecutter's shape)."""
 import zope.sqlalchemy
-from sqlalchemy import engine_from_config
+from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .meta import Base  # noqa: F401
@@ -15,7 +15,15 @@ configure_mappers()
 def get_engine(settings, prefix="sqlalchemy."):
     # engine_from_config leaves pool_pre_ping a string ("false" would be true): coerce it.
     options = {"pool_pre_ping": settings.get(prefix + "pool_pre_ping", "true").lower() == "true"}
-    return engine_from_config(settings, prefix, **options)
+    engine = engine_from_config(settings, prefix, **options)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_foreign_keys)
+    return engine
+
+
+def _sqlite_foreign_keys(dbapi_connection, connection_record):
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def get_session_factory(engine):

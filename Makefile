@@ -1,0 +1,38 @@
+# Two commands: `make serve` (set up, migrate, serve on http://localhost:6543) and
+# `make test` (set up with the testing extra, run the whole suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: serve test install install-testing clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python setup.py
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-testing: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[testing]"
+	touch $@
+
+install: $(VENV)/.installed
+install-testing: $(VENV)/.installed-testing
+
+# The first start creates the SQLite database and the development user admin/admin.
+serve: install
+	@if [ -f impots_pyramid.sqlite ]; then \
+		$(BIN)/initialize_impots_db development.ini; \
+	else \
+		$(BIN)/initialize_impots_db development.ini --user admin --password admin; \
+	fi
+	$(BIN)/pserve development.ini
+
+test: install-testing
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info test-output .pytest_cache

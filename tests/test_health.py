@@ -1,0 +1,37 @@
+"""GET /health for load balancers: public, plain JSON, 503 naming what does not answer."""
+import pytest
+import webtest
+
+from impots_pyramid import main
+from tests.conftest import base_settings
+
+
+def test_health_is_public_json_and_ok(testapp):
+    response = testapp.get("/health", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.content_type == "application/json"
+    assert response.json == {"database": "ok", "sessions": "ok"}
+    assert "Set-Cookie" not in response.headers  # no session is opened for it
+
+
+@pytest.mark.redis
+def test_health_with_redis_sessions(sqlite_url, redis_url):
+    app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{
+        "session.type": "redis", "redis.sessions.url": redis_url})))
+    assert app.get("/health").json == {"database": "ok", "sessions": "ok"}
+
+
+def test_health_names_the_session_store_that_does_not_answer(sqlite_url):
+    # Port 1 on loopback: nothing listens there, the connection is refused at once.
+    app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{
+        "session.type": "redis", "redis.sessions.url": "redis://127.0.0.1:1/0"})))
+    response = app.get("/health", status=503)
+    assert response.json == {"database": "ok", "sessions": "unavailable"}
+    assert response.headers["Retry-After"]
+
+
+def test_health_names_the_database_that_does_not_answer(tmp_path):
+    missing = tmp_path / "no-such-dir" / "db.sqlite"  # SQLite cannot open it
+    app = webtest.TestApp(main({}, **base_settings(f"sqlite:///{missing}")))
+    response = app.get("/health", status=503)
+    assert response.json == {"database": "unavailable", "sessions": "ok"}

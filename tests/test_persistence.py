@@ -1,0 +1,130 @@
+"""The same checks on SQLite, PostgreSQL and MySQL: migrations up and down, tax years
+loaded, users, simulations round trip with unique numbering."""
+import datetime
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from impots_pyramid.models import (
+    SessionOwner, Simulation, TaxYear, User, get_engine, get_session_factory, migrations,
+)
+from impots_pyramid.tax import load_tax_years
+from impots_pyramid.tax_years import read_tax_years
+from tests import services
+from tests.conftest import DATABASES, TEST_PASSWORD, TEST_USER
+
+
+@pytest.fixture
+def engine(database_url):
+    engine = get_engine({"sqlalchemy.url": database_url})
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def dbsession(engine):
+    """A session whose work is rolled back at the end of the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = get_session_factory(engine)(bind=connection,
+                                          join_transaction_mode="create_savepoint")
+    yield session
+    session.close()
+    outer.rollback()
+    connection.close()
+
+
+def test_tax_years_loaded_by_migration_equal_the_data_file(dbsession):
+    assert read_tax_years(dbsession) == load_tax_years()
+    assert sorted(read_tax_years(dbsession)) == list(range(2019, 2027))
+
+
+def test_scale_is_stored_as_ordered_brackets(dbsession):
+    year = dbsession.get(TaxYear, 2019)
+    assert [(b.lower_bound, float(b.rate)) for b in year.brackets] == [
+        (0, 0.0), (9964, 0.14), (27519, 0.30), (73779, 0.41), (156244, 0.45)]
+    assert year.parameters().reduction_rate == 0.2
+    assert dbsession.get(TaxYear, 2021).parameters().reduction_rate is None
+    assert float(dbsession.get(TaxYear, 2021).discount_rate) == 0.4525
+
+
+def test_user_password_is_hashed_and_checked(dbsession):
+    user = dbsession.scalar(sa.select(User).where(User.login == TEST_USER))
+    assert user.password_hash.startswith("$pbkdf2-sha256$")
+    assert TEST_PASSWORD not in user.password_hash
+    assert user.check_password(TEST_PASSWORD)
+    assert not user.check_password(TEST_PASSWORD + "x")
+
+
+def test_user_login_is_unique(dbsession):
+    dbsession.add(User(login=TEST_USER, password_hash="x"))
+    with pytest.raises(IntegrityError):
+        dbsession.flush()
+
+
+def _simulation(owner, number, **figures):
+    values = dict(married=True, children=2, salary=55555, tax=2815, surcharge=0,
+                  discount=0, reduction=0, rate=0.14, year=2019, rules="law")
+    values.update(figures)
+    return Simulation(owner=owner, number=number, **values)
+
+
+def test_simulations_round_trip(dbsession):
+    dbsession.add(SessionOwner(key="owner-a", last_number=2, last_seen=datetime.datetime.now()))
+    dbsession.add_all([_simulation("owner-a", 1),
+                       _simulation("owner-a", 2, married=False, salary=1_000_000_000,
+                                   tax=449_000_000, rate=0.45)])
+    dbsession.flush()
+    dbsession.expire_all()
+    stored = dbsession.scalars(sa.select(Simulation).where(Simulation.owner == "owner-a")
+                               .order_by(Simulation.number)).all()
+    assert [s.as_dict() for s in stored] == [
+        {"id": 1, "married": "yes", "children": 2, "salary": 55555, "tax": 2815,
+         "surcharge": 0, "discount": 0, "reduction": 0, "rate": 0.14, "year": 2019},
+        {"id": 2, "married": "no", "children": 2, "salary": 1_000_000_000,
+         "tax": 449_000_000, "surcharge": 0, "discount": 0, "reduction": 0, "rate": 0.45,
+         "year": 2019},
+    ]
+
+
+def test_simulation_number_is_unique_per_owner(dbsession):
+    now = datetime.datetime.now()
+    dbsession.add_all([SessionOwner(key="a", last_number=1, last_seen=now),
+                       SessionOwner(key="b", last_number=1, last_seen=now)])
+    dbsession.add_all([_simulation("a", 1), _simulation("b", 1)])  # same number, two owners
+    dbsession.flush()
+    dbsession.add(_simulation("a", 1))
+    with pytest.raises(IntegrityError):
+        dbsession.flush()
+
+
+def test_deleting_an_owner_deletes_its_simulations(dbsession):
+    dbsession.add(SessionOwner(key="gone", last_number=1, last_seen=datetime.datetime.now()))
+    dbsession.add(_simulation("gone", 1))
+    dbsession.flush()
+    dbsession.execute(sa.delete(SessionOwner).where(SessionOwner.key == "gone"))
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Simulation)
+                            .where(Simulation.owner == "gone")) == 0
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_migrations_go_down_to_nothing_and_up_again(kind, tmp_path):
+    with services.scratch_database(kind, tmp_path) as url:
+        engine = get_engine({"sqlalchemy.url": url})
+        try:
+            migrations.upgrade(engine)
+            assert {"tax_years", "tax_brackets", "users", "simulations", "session_owners"} <= \
+                set(sa.inspect(engine).get_table_names())
+            migrations.downgrade(engine, "0001")  # the data migration removes its years
+            with engine.connect() as connection:
+                assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_years")) == 0
+            migrations.downgrade(engine, "base")
+            assert not {"tax_years", "users", "simulations"} & \
+                set(sa.inspect(engine).get_table_names())
+            migrations.upgrade(engine)
+            with engine.connect() as connection:
+                assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_years")) == 8
+                assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_brackets")) == 40
+        finally:
+            engine.dispose()
