@@ -1,0 +1,83 @@
+"""Exception views of the action API: every failure ends in the envelope.
+
+- ActionFailure: the action's own status and HTTP code;
+- the session store or the database unreachable: 171, HTTP 503 with Retry-After, naming
+  which; nothing is cached, so the service recovers by itself when it comes back;
+- anything else: 131, HTTP 500, logged with its traceback; the client learns what failed,
+  not how.
+The answer is in the session's response type when the session can be read, else JSON.
+They are registered for the action routes only; the resource API has its own.
+"""
+import logging
+
+import redis
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from .envelope import SUCCESS_STATUS, UNAVAILABLE, UNEXPECTED, ActionFailure, envelope
+from .predicates import SESSION_TYPE_KEY
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+SESSION_STORE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+
+def _session_type(request):
+    try:
+        return request.session.get(SESSION_TYPE_KEY)
+    except Exception:  # the session store itself may be what failed
+        return None
+
+
+def _renderer_for(request) -> str:
+    return "xml" if _session_type(request) == "xml" else "json"
+
+
+def render_envelope(request, status, response, http_status, headers=None):
+    # An html session's failures are pages, not envelopes: the front end registers how.
+    html_failure = request.registry.get("html_failure")
+    if html_failure is not None and _session_type(request) == "html":
+        return html_failure(request, status, response, http_status, headers or {})
+    result = render_to_response(_renderer_for(request), envelope(request, status, response),
+                                request=request, response=Response())
+    result.status = http_status
+    result.headers.update(headers or {})
+    return result
+
+
+def action_failure(exc, request):
+    return render_envelope(request, exc.status, exc.response, exc.http_status, exc.headers)
+
+
+def session_store_unavailable(exc, request):
+    log.error("session store unavailable: %s", exc)
+    return render_envelope(request, UNAVAILABLE, [
+        "the session store is unavailable: try again in a few seconds"], 503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def database_unavailable(exc, request):
+    if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) \
+            and not exc.connection_invalidated:
+        return unexpected(exc, request)
+    log.error("database unavailable: %s", exc)
+    return render_envelope(request, UNAVAILABLE, [
+        "the database is unavailable: try again in a few seconds"], 503,
+        {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def unexpected(exc, request):
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return render_envelope(request, UNEXPECTED, [
+        f"internal error: the action could not be completed ({type(exc).__name__})"], 500)
+
+
+def includeme(config):
+    for route_name in ["home", "prefix-home", *SUCCESS_STATUS]:
+        for exception, view in ((ActionFailure, action_failure),
+                                (SESSION_STORE_ERRORS, session_store_unavailable),
+                                (DBAPIError, database_unavailable),
+                                (Exception, unexpected)):
+            for exc_class in (exception if isinstance(exception, tuple) else (exception,)):
+                config.add_exception_view(view, context=exc_class, route_name=route_name)

@@ -1,0 +1,26 @@
+"""impots-purge CONFIG_URI: delete the simulations of sessions idle for longer than
+impots.session_timeout (their sessions have expired). Meant for cron."""
+import argparse
+
+from sqlalchemy.orm import Session
+
+from .. import simulations
+from .common import engine_for, load_settings
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="impots-purge",
+        description="Delete the simulations of expired sessions (idle for longer than "
+                    "impots.session_timeout). Run it from cron, e.g. every hour.")
+    parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
+    args = parser.parse_args(argv)
+    timeout = load_settings(args.config_uri)["impots.session_timeout"]
+    engine = engine_for(args.config_uri)
+    try:
+        with Session(engine) as dbsession, dbsession.begin():
+            sessions, count = simulations.purge(dbsession, timeout)
+    finally:
+        engine.dispose()
+    print(f"purged {count} simulation(s) of {sessions} expired session(s) "
+          f"(idle for more than {timeout} s)")
