@@ -7,8 +7,11 @@ method to ``method_not_allowed``. Errors are raised and turned into problem docu
 the exception views at the end, registered for the ``api`` route only (the action API
 has its own error envelope).
 """
+import logging
+
 from pyramid.httpexceptions import HTTPError, HTTPForbidden, HTTPNotFound
 from pyramid.view import exception_view_config, view_config
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from .. import bodies
 from ..openapi import openapi_document
@@ -16,6 +19,8 @@ from ..problems import Problem, problem_document, problem_response
 from ..resources import CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxYear, TaxYears
 from ..tax import InvalidInput, calculate, calculate_many, parse_calculation, parse_household
 from ..tax.households import check_rules_for_year, parse_rules
+
+log = logging.getLogger(__name__)
 
 API_ROUTE = "api"
 TEMPLATES = "impots_pyramid:templates/api/"
@@ -199,6 +204,13 @@ def unreadable_body(exc, request):
                                                       **position))
 
 
+@exception_view_config(UnicodeDecodeError, route_name=API_ROUTE)
+def undecodable_query(exc, request):
+    # WebOb decodes the query string lazily, as UTF-8: any view may be the first to try.
+    return problem_response(request, problem_document(
+        request, 400, f"the query string is not UTF-8 (byte {exc.start + 1})"))
+
+
 @exception_view_config(HTTPForbidden, route_name=API_ROUTE)
 def forbidden(exc, request):
     if request.identity is None:
@@ -227,3 +239,21 @@ def http_error(exc, request):
     headers = {name: exc.headers[name] for name in KEPT_HEADERS if name in exc.headers}
     return problem_response(request, problem_document(request, exc.code, exc.explanation),
                             headers)
+
+
+@exception_view_config(DBAPIError, route_name=API_ROUTE)
+def database_error(exc, request):
+    if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        log.error("database unavailable: %s", exc)
+        return problem_response(request, problem_document(
+            request, 503, "the database is unavailable: try again in a few seconds"),
+            {"Retry-After": "5"})
+    return unexpected(exc, request)
+
+
+@exception_view_config(Exception, route_name=API_ROUTE)
+def unexpected(exc, request):
+    # Not a user's mistake (those are all handled above): logged, and told without internals.
+    log.exception("unexpected error in %s %s", request.method, request.path)
+    return problem_response(request, problem_document(
+        request, 500, f"internal error: the request could not be completed ({type(exc).__name__})"))
