@@ -17,7 +17,7 @@ from ..predicates import RESPONSE_TYPES, SESSION_TYPE_KEY
 from ..security import check_credentials
 from ..tax import InvalidInput, calculate, parse_calculation, parse_year
 
-JSON_FOR = ("json", "html")  # the response types answered by the JSON views
+JSON_FOR = ("json",)  # the response types answered by the JSON views (html: views/html/)
 
 
 def action_view(route_name, **options):
@@ -47,8 +47,6 @@ def home(request):
 @view_config(route_name="init-session", match_param="type=json", renderer="json",
              request_method="GET", action_checks=True)
 @view_config(route_name="init-session", match_param="type=xml", renderer="xml",
-             request_method="GET", action_checks=True)
-@view_config(route_name="init-session", match_param="type=html", renderer="json",
              request_method="GET", action_checks=True)
 def init_session(request):
     response_type = request.matchdict["type"]

@@ -1,0 +1,75 @@
+"""The four pages of the course, each at its own GET URL. They only show: the notices they
+read from the session (a failed login, a form's errors) are meant for one display.
+
+A page needs an html session (else: init-session/html) and, except the authentication
+and errors pages, a logged-in user (else: the authentication page).
+"""
+from pyramid.view import view_config
+
+from ... import simulations
+from ...checks import OWNER_KEY
+from ...html import (
+    ERRORS_KEY, FORM_KEY, LAST_SIMULATION_KEY, LOGIN_NOTICE_KEY, page_values, see_other, template,
+)
+from ...predicates import SESSION_TYPE_KEY
+
+
+def redirect_unless_allowed(request, needs_login=True):
+    """The redirect a page answers instead of itself, or None when it may be shown."""
+    if request.session.get(SESSION_TYPE_KEY) != "html":
+        return see_other(request, "init-session", type="html")
+    if needs_login and request.identity is None:
+        return see_other(request, "display-authentication-view")
+    return None
+
+
+@view_config(route_name="display-authentication-view", request_method="GET",
+             renderer=template("authentication"))
+def authentication_page(request):
+    redirect = redirect_unless_allowed(request, needs_login=False)
+    if redirect is not None:
+        return redirect
+    notice = request.session.pop(LOGIN_NOTICE_KEY, None) or {}
+    return page_values(request, messages=notice.get("messages", []),
+                       user=notice.get("user", ""), logged_in=False)
+
+
+def _last_simulation(request):
+    number = request.session.get(LAST_SIMULATION_KEY)
+    if number is None:
+        return None
+    rows = simulations.list_for(request.dbsession, request.session.get(OWNER_KEY))
+    return next((row for row in rows if row["id"] == number), None)
+
+
+@view_config(route_name="display-tax-calculation-view", request_method="GET",
+             renderer=template("calculation"))
+def calculation_page(request):
+    redirect = redirect_unless_allowed(request)
+    if redirect is not None:
+        return redirect
+    form = request.session.pop(FORM_KEY, None)
+    result = None if form else _last_simulation(request)
+    if form is None:  # show the figures of the result the form produced
+        form = {"typed": {key: str(result[key]) for key in ("married", "children", "salary")}
+                if result else {}, "errors": {}, "messages": []}
+    return page_values(request, form=form, result=result, current="calculation")
+
+
+@view_config(route_name="display-simulations-view", request_method="GET",
+             renderer=template("simulations"))
+def simulations_page(request):
+    redirect = redirect_unless_allowed(request)
+    if redirect is not None:
+        return redirect
+    rows = simulations.list_for(request.dbsession, request.session.get(OWNER_KEY))
+    return page_values(request, simulations=rows, current="simulations")
+
+
+@view_config(route_name="display-errors-view", request_method="GET",
+             renderer=template("errors"))
+def errors_page(request):
+    redirect = redirect_unless_allowed(request, needs_login=False)
+    if redirect is not None:
+        return redirect
+    return page_values(request, messages=request.session.pop(ERRORS_KEY, None) or [])
