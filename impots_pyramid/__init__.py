@@ -10,6 +10,7 @@ def main(global_config, **settings):
         config.include(".models")
         config.include(".tax_years")
         config.include(".sessions")
+        config.include(".session_flush")
         config.include(".security")
         config.include(".renderers")
         config.include(".xml")

@@ -48,3 +48,21 @@ def calculate_many(params, married, children, salary, rules: str = "law") -> dic
     # Scalars (e.g. a rate that is the same for every household) become whole arrays.
     return {name: numpy.broadcast_to(value, shape).copy() if numpy.ndim(value) == 0 else value
             for name, value in figures.items()}
+
+
+def calculate_batch(calculations, tax_years) -> list:
+    """The figures of many Calculations (household, year, rules), in order, as dicts of
+    plain Python numbers: one vectorised call per (year, rules) group."""
+    groups = {}
+    for index, calculation in enumerate(calculations):
+        groups.setdefault((calculation.year, calculation.rules), []).append(index)
+    figures = [None] * len(calculations)
+    for (year, rules), indices in groups.items():
+        households = [calculations[i].household for i in indices]
+        result = calculate_many(tax_years[year], [h.married for h in households],
+                                [h.children for h in households],
+                                [h.salary for h in households], rules)
+        columns = {name: values.tolist() for name, values in result.items()}
+        for position, index in enumerate(indices):
+            figures[index] = {name: values[position] for name, values in columns.items()}
+    return figures

@@ -11,11 +11,12 @@ from pyramid.security import forget, remember
 from pyramid.view import view_config
 
 from .. import simulations
+from ..bodies import BodyError, read_households
 from ..checks import OWNER_KEY
 from ..envelope import fail, success
 from ..predicates import RESPONSE_TYPES, SESSION_TYPE_KEY
 from ..security import check_credentials
-from ..tax import InvalidInput, calculate, parse_calculation, parse_year
+from ..tax import InvalidInput, calculate, calculate_batch, parse_calculation, parse_year
 
 JSON_FOR = ("json",)  # the response types answered by the JSON views (html: views/html/)
 
@@ -89,11 +90,13 @@ def authenticate_user(request):
     return success(request, "authentication successful", **_csrf_extra(request))
 
 
-def _calculation_row(calculation, result) -> dict:
+def _calculation_row(calculation, figures: dict) -> dict:
+    """The row stored for one simulation: its inputs, outputs, year and rules."""
     household = calculation.household
     return {"married": household.married, "children": household.children,
-            "salary": household.salary, "tax": result.tax, "surcharge": result.surcharge,
-            "discount": result.discount, "reduction": result.reduction, "rate": result.rate,
+            "salary": household.salary, "tax": figures["tax"],
+            "surcharge": figures["surcharge"], "discount": figures["discount"],
+            "reduction": figures["reduction"], "rate": figures["rate"],
             "year": calculation.year, "rules": calculation.rules}
 
 
@@ -112,8 +115,31 @@ def calculate_tax(request):
     result = calculate(calculation.household, request.tax_years[calculation.year],
                        calculation.rules)
     [simulation] = simulations.record(request.dbsession, request.session[OWNER_KEY],
-                                      [_calculation_row(calculation, result)])
+                                      [_calculation_row(calculation, result.outputs())])
     return success(request, simulation)
+
+
+@action_view("calculate-taxes", request_method="POST")
+def calculate_taxes(request):
+    """A batch, all or nothing: a JSON list, CSV or XML body of households."""
+    try:
+        raw_households = read_households(request, request.registry.settings["impots.batch_max"])
+    except BodyError as exc:
+        raise fail(request, [exc.message], exc.status_code)
+    calculations, failed = [], False
+    answer = []
+    for raw in raw_households:
+        try:
+            calculations.append(parse_request_calculation(request, raw))
+            answer.append(raw)
+        except InvalidInput as exc:
+            failed = True
+            answer.append({**raw, "error": "; ".join(exc.messages)})
+    if failed:  # nothing is recorded; the whole list comes back with each item's error
+        raise fail(request, answer, 400)
+    rows = [_calculation_row(calculation, figures) for calculation, figures
+            in zip(calculations, calculate_batch(calculations, request.tax_years))]
+    return success(request, simulations.record(request.dbsession, request.session[OWNER_KEY], rows))
 
 
 @action_view("list-simulations", request_method="GET")

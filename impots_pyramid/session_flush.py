@@ -1,0 +1,44 @@
+"""Persist a Redis session before the response leaves the exception views' reach.
+
+pyramid_session_redis writes the session in response and finished callbacks, which run
+after every tween: a Redis outage there would escape as a bare 500 from the WSGI server.
+This tween, just under the exception view tween, writes it as soon as the view returns,
+so that an unreachable session store becomes the action API's 171 / HTTP 503 answer.
+"""
+from pyramid.tweens import EXCVIEW
+from pyramid_session_redis.session import RedisSession
+
+from .action_errors import SESSION_STORE_ERRORS
+
+
+def _abandon(session) -> None:
+    # Nothing more to write: the later callbacks must not try again (and fail outside),
+    # and a session that was never stored gets no cookie.
+    state = session.__dict__.get("_session_state")
+    if state is not None:
+        state.dont_persist = state.dont_refresh = True
+        state.managed_dict.clear()
+
+
+def session_flush_tween_factory(handler, registry):
+    def session_flush_tween(request):
+        response = handler(request)
+        session = request.__dict__.get("session")  # only if this request opened it
+        if isinstance(session, RedisSession):
+            try:
+                # The library's own end-of-request write, done now; the callbacks that
+                # run later find nothing left to write.
+                session._deferred_callback(request)
+                session.session_id_safecheck  # the new session's id, for its cookie
+            except SESSION_STORE_ERRORS:
+                _abandon(session)
+                raise
+        return response
+
+    return session_flush_tween
+
+
+def includeme(config):
+    if config.get_settings()["session.type"] == "redis":
+        config.add_tween("impots_pyramid.session_flush.session_flush_tween_factory",
+                         under=EXCVIEW)

@@ -1,0 +1,41 @@
+import pytest
+import webtest
+
+from impots_pyramid import main
+from tests.actions.client import ActionClient
+from tests.conftest import base_settings
+
+SESSION_BACKENDS = ["cookie", pytest.param("redis", marks=pytest.mark.redis)]
+
+
+@pytest.fixture(params=["json", "xml"])
+def response_type(request):
+    return request.param
+
+
+@pytest.fixture(params=SESSION_BACKENDS)
+def session_settings(request):
+    if request.param == "redis":
+        return {"session.type": "redis",
+                "redis.sessions.url": request.getfixturevalue("redis_url")}
+    return {"session.type": "cookie"}
+
+
+@pytest.fixture
+def make_client(testapp, response_type):
+    """Clients of the rolled-back test app (cookie sessions), in the test's format."""
+    def make():
+        return ActionClient(webtest.TestApp(testapp.app, extra_environ=testapp.extra_environ),
+                            response_type)
+    return make
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()
+
+
+@pytest.fixture
+def committed_app(sqlite_url, session_settings):
+    """An app that really commits (threads, concurrency), on each session back end."""
+    return main({}, **base_settings(sqlite_url, **session_settings))
