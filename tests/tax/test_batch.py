@@ -215,3 +215,23 @@ def test_the_installed_console_script(tmp_path):
                          text=True, timeout=60)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "missing.csv" in bad.stderr
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_a_progress_bar_when_a_person_watches_a_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    status, out = run(tmp_path, COURSE_INPUT, "--year", "2019")
+    assert status == 0 and len(out) == 16
+    bar = sys.stderr.getvalue()
+    assert "impots-batch" in bar and "100%" in bar
+
+
+def test_no_progress_bar_when_reading_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(COURSE_INPUT))
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert main(["--year", "2019"]) == 0
+    assert sys.stderr.getvalue() == ""
