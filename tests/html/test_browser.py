@@ -1,0 +1,207 @@
+"""End to end in headless Chromium (Debian's chromium and chromium-driver, no download):
+the application served by waitress on a loopback port under the mount point /impots,
+with its own migrated database. Screenshots of each page: test-output/screenshots/."""
+import os
+import pathlib
+import shutil
+import socket
+import tempfile
+import threading
+
+import pytest
+
+from impots_pyramid import main
+from tests.conftest import TEST_PASSWORD, TEST_USER, migrated_database
+from tests.html.conftest import html_settings
+from tests.services import REQUIRE_SERVICES
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+MOUNT = "/impots"
+SCREENSHOTS = pathlib.Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1000,900"]
+
+
+def require_browser():
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if not os.access(path, os.X_OK)]
+    if missing:
+        message = (f"{' and '.join(missing)} not installed: "
+                   "apt-get install chromium chromium-driver")
+        if REQUIRE_SERVICES:
+            pytest.fail(message + " [IMPOTS_REQUIRE_SERVICES=1]", pytrace=False)
+        pytest.skip(message)
+    return pytest.importorskip("selenium.webdriver")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The application under http://127.0.0.1:<port>/impots (waitress sets SCRIPT_NAME)."""
+    require_browser()
+    import waitress
+
+    for url in migrated_database("sqlite", tmp_path_factory):
+        app = main({}, **html_settings(url))
+        server = waitress.create_server(app, host="127.0.0.1", port=free_port(),
+                                        url_prefix=MOUNT, threads=4)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.effective_port}{MOUNT}"
+        finally:
+            server.close()
+            thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium():
+    webdriver = require_browser()
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    profile = tempfile.mkdtemp(prefix="impots-chromium-")
+    options.add_argument(f"--user-data-dir={profile}")
+    options.add_argument("--lang=fr-FR")
+    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(2)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+class Journey:
+    """The person at the browser: clicks, types, reloads, and photographs each page."""
+
+    def __init__(self, driver, site):
+        from selenium.webdriver.common.by import By
+        self.driver, self.site, self.by, self.shots = driver, site, By, 0
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def find(self, css):
+        return self.driver.find_element(self.by.CSS_SELECTOR, css)
+
+    def find_all(self, css):
+        return self.driver.find_elements(self.by.CSS_SELECTOR, css)
+
+    def text(self, css="main"):
+        return self.find(css).text
+
+    def path(self):
+        return self.driver.current_url.removeprefix(self.site)
+
+    def click(self, css):
+        self.find(css).click()
+
+    def type(self, css, value):
+        field = self.find(css)
+        field.clear()
+        field.send_keys(value)
+
+    def reload(self):
+        self.driver.refresh()
+
+    def screenshot(self, name):
+        self.shots += 1
+        self.driver.save_screenshot(str(SCREENSHOTS / f"{self.shots:02d}-{name}.png"))
+
+
+def simulation_rows(journey):
+    return [row.get_attribute("id") for row in journey.find_all("tbody tr")]
+
+
+def test_log_in_calculate_list_delete_log_out(chromium, site):
+    journey = Journey(chromium, site)
+    chromium.get(site + "/")
+    assert journey.path() == "/display-authentication-view"
+    assert chromium.find_element(journey.by.TAG_NAME, "html").get_attribute("lang") == "fr"
+    assert journey.text("h1") == "Authentifiez-vous"
+    journey.screenshot("authentication")
+
+    journey.type("#user", TEST_USER)
+    journey.type("#password", "wrong")
+    journey.click("button[type=submit]")
+    assert journey.path() == "/display-authentication-view"
+    assert "Échec de l'authentification" in journey.text(".alert")
+    journey.screenshot("authentication-failed")
+
+    journey.type("#password", TEST_PASSWORD)
+    journey.click("main button[type=submit]")
+    assert journey.path() == "/display-tax-calculation-view"
+    assert journey.text("h1") == "Calcul de l'impôt"
+    menu = journey.text("nav")
+    assert "Liste des simulations" in menu and "Fin de session" in menu
+    journey.reload()
+    assert journey.path() == "/display-tax-calculation-view"
+
+    journey.click("#married-yes")
+    journey.type("#children", "abc")
+    journey.type("#salary", "55555")
+    journey.click("main button[type=submit]")
+    assert journey.path() == "/display-tax-calculation-view"
+    assert "[abc] n'est pas valide" in journey.text("#children-error")
+    assert journey.find("#salary").get_attribute("value") == "55555"
+    journey.screenshot("calculation-errors")
+
+    journey.type("#children", "2")
+    journey.click("main button[type=submit]")
+    assert journey.path() == "/display-tax-calculation-view"
+    assert "Résultat de la simulation n° 1" in journey.text(".result")
+    assert journey.text("#tax") == "2 815 €"
+    assert journey.text("#rate") == "14 %"
+    journey.screenshot("calculation-result")
+    journey.reload()  # must not calculate again
+    assert "Résultat de la simulation n° 1" in journey.text(".result")
+
+    journey.type("#children", "3")
+    journey.type("#salary", "100000")
+    journey.click("main button[type=submit]")
+    assert journey.text("#surcharge") == "2 180 €"
+
+    journey.click("nav a[href$='/display-simulations-view']")
+    assert journey.path() == "/display-simulations-view"
+    assert simulation_rows(journey) == ["simulation-1", "simulation-2"]
+    journey.screenshot("simulations")
+    journey.reload()
+    assert simulation_rows(journey) == ["simulation-1", "simulation-2"]
+
+    journey.click("#simulation-1 button")
+    assert journey.path() == "/display-simulations-view"
+    assert simulation_rows(journey) == ["simulation-2"]
+    journey.screenshot("simulation-deleted")
+    journey.reload()  # must not delete again (nor fail on the deleted one)
+    assert journey.path() == "/display-simulations-view"
+    assert simulation_rows(journey) == ["simulation-2"]
+
+    chromium.set_window_size(390, 844)  # a phone
+    journey.screenshot("simulations-phone")
+    chromium.set_window_size(1000, 900)
+
+    journey.click("nav button")  # Fin de session
+    assert journey.path() == "/display-authentication-view"
+    assert journey.find_all("nav") == []
+    journey.screenshot("after-end-of-session")
+    chromium.get(site + "/display-simulations-view")
+    assert journey.path() == "/display-authentication-view"
+
+
+def test_stylesheet_is_served_under_the_mount_point(chromium, site):
+    chromium.get(site + "/init-session/html")
+    link = chromium.find_element("css selector", "link[rel=stylesheet]").get_attribute("href")
+    assert link == site + "/static/impots.css"
+    banner = chromium.find_element("css selector", ".banner")
+    assert banner.value_of_css_property("background-color") == "rgba(31, 78, 156, 1)"
