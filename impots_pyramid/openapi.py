@@ -1,8 +1,9 @@
 """The OpenAPI 3.1 description of both interfaces, built per request.
 
-Built in Python rather than shipped as a file, because two parts of it depend on the
-deployment: the server URL (it carries SCRIPT_NAME, e.g. ``/impots`` under Apache) and
-the action API's ``impots.url_prefix``. The limits quoted come from the settings too.
+Built in Python rather than shipped as a file, because parts of it depend on the
+deployment: the server URL (it carries SCRIPT_NAME, e.g. ``/impots`` under Apache), the
+action API's ``impots.url_prefix``, the tax years of the database and the limits of the
+settings.
 """
 
 JSON, XML, HTML, CSV = "application/json", "application/xml", "text/html", "text/csv"
@@ -16,8 +17,8 @@ def ref(name: str) -> dict:
 
 # -- schemas ------------------------------------------------------------------------------
 
-MARRIED = {"type": "string", "description": "yes or no (also oui/non, true/false, 1/0)",
-           "examples": ["yes", "no"]}
+MARRIED = {"type": "string", "enum": ["yes", "no", "oui", "non", "true", "false", "1", "0"],
+           "description": "yes or no (also oui/non, true/false, 1/0; any case, blanks ignored)"}
 CHILDREN = {"type": "integer", "minimum": 0, "maximum": 20}
 SALARY = {"type": "integer", "minimum": 0, "maximum": 1_000_000_000,
           "description": "yearly net taxable salary of the household, in euros"}
@@ -166,8 +167,13 @@ COMMON_ANSWERS = {
 FORMAT = {"name": "format", "in": "query", "required": False,
           "description": "overrides Accept", "schema": {"type": "string",
                                                         "enum": ["json", "xml", "html"]}}
-YEAR = {"name": "year", "in": "path", "required": True, "schema": {"type": "integer"},
-        "description": "a tax year of the database (404 otherwise)"}
+
+
+def year_parameter(years) -> dict:
+    return {"name": "year", "in": "path", "required": True,
+            "schema": {"type": "integer", "enum": sorted(years)},
+            "description": "a tax year of the database (404 otherwise)"}
+
 RULES_PARAMETER = {"name": "rules", "in": "query", "required": False, "schema": RULES,
                    "description": "law (default) or course (tax year 2019 only)"}
 
@@ -180,21 +186,22 @@ def read(summary, schema_name, parameters=(), extra=None) -> dict:
             "tags": ["resource API"]}
 
 
-def resource_paths(settings) -> dict:
+def resource_paths(settings, years) -> dict:
+    year = year_parameter(years)
     batch_max = settings["impots.batch_max"]
     max_bytes = settings["impots.max_body_bytes"]
     not_found = {"404": problem("no such tax year")}
     bad_input = {"400": problem("bad field values (each named in errors)")}
     calculate_get = read(
         "the tax of one household", "TaxResult",
-        [YEAR, RULES_PARAMETER,
+        [year, RULES_PARAMETER,
          {"name": "married", "in": "query", "required": True, "schema": MARRIED},
          {"name": "children", "in": "query", "required": True, "schema": CHILDREN},
          {"name": "salary", "in": "query", "required": True, "schema": SALARY}],
         {**not_found, **bad_input})
     calculate_post = read(
         "the tax of a batch of households: all computed, or none", "Batch",
-        [YEAR, RULES_PARAMETER],
+        [year, RULES_PARAMETER],
         {**not_found,
          "400": problem("malformed body (with its position) or bad items (each named with "
                         "its index in errors): nothing is computed"),
@@ -212,7 +219,7 @@ def resource_paths(settings) -> dict:
     basic = [{"basicAuth": []}, {"sessionCookie": []}]
     operations = {
         "/api/tax-years": {"get": read("the tax years", "TaxYears")},
-        "/api/tax-years/{year}": {"get": read("a tax year's parameters", "TaxYear", [YEAR],
+        "/api/tax-years/{year}": {"get": read("a tax year's parameters", "TaxYear", [year],
                                               not_found)},
         "/api/tax-years/{year}/tax": {"get": calculate_get, "post": calculate_post},
     }
@@ -335,7 +342,8 @@ def openapi_document(request) -> dict:
         },
         "servers": [{"url": request.application_url or "/"}],
         "tags": [{"name": "resource API"}, {"name": "action API"}],
-        "paths": {**resource_paths(settings), **action_paths(settings["impots.url_prefix"])},
+        "paths": {**resource_paths(settings, request.tax_years),
+                  **action_paths(settings["impots.url_prefix"])},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

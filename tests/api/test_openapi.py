@@ -1,0 +1,59 @@
+"""/api/openapi.json: a valid OpenAPI 3.1 document describing both interfaces."""
+from openapi_spec_validator import validate
+
+
+def test_the_document_is_valid_openapi_3_1(testapp):
+    answer = testapp.get("/api/openapi.json")
+    assert answer.content_type == "application/json"
+    assert answer.headers["Vary"] == "Accept"
+    validate(answer.json)  # raises on any error
+    assert answer.json["openapi"] == "3.1.0"
+
+
+def test_it_describes_the_resource_api(testapp):
+    paths = testapp.get("/api/openapi.json").json["paths"]
+    assert set(paths["/api/tax-years/{year}/tax"]) == {"get", "post"}
+    post = paths["/api/tax-years/{year}/tax"]["post"]
+    assert set(post["requestBody"]["content"]) == {"application/json", "text/csv",
+                                                   "application/xml"}
+    assert set(post["responses"]) == {"200", "400", "401", "404", "406", "413", "415"}
+    assert post["security"] == [{"basicAuth": []}, {"sessionCookie": []}]
+    assert set(paths["/api/tax-years/{year}"]["get"]["responses"]["200"]["content"]) == {
+        "application/json", "application/xml", "text/html"}
+
+
+def test_it_describes_the_action_api_with_its_envelope(testapp):
+    document = testapp.get("/api/openapi.json").json
+    paths = document["paths"]
+    for path in ("/init-session/{type}", "/authenticate-user", "/calculate-tax",
+                 "/calculate-taxes", "/list-simulations", "/delete-simulation/{id}",
+                 "/end-session", "/display-tax-calculation", "/get-admindata"):
+        assert path in paths, path
+    form = paths["/calculate-tax"]["post"]["requestBody"]["content"]
+    assert set(form["application/x-www-form-urlencoded"]["schema"]["properties"]) == {
+        "married", "children", "salary", "year"}
+    assert set(paths["/authenticate-user"]["post"]["responses"]) == {"200", "400", "401", "429"}
+    assert document["components"]["schemas"]["Envelope"]["required"] == [
+        "action", "status", "response"]
+
+
+def test_the_action_api_paths_follow_the_url_prefix(sqlite_url):
+    import webtest
+
+    from impots_pyramid import main
+    from tests.conftest import base_settings
+
+    app = main({}, **base_settings(sqlite_url, **{"impots.url_prefix": "do"}))
+    paths = webtest.TestApp(app).get("/api/openapi.json").json["paths"]
+    assert "/do/calculate-tax" in paths
+    assert "/calculate-tax" not in paths
+    assert "/api/tax-years" in paths  # the resource API is never prefixed
+    assert "/" in paths
+
+
+def test_every_route_of_the_action_api_is_described(testapp):
+    from impots_pyramid.routes import ACTION_ROUTES, VIEW_ROUTES
+
+    paths = testapp.get("/api/openapi.json").json["paths"]
+    described = set(ACTION_ROUTES.values()) | set(VIEW_ROUTES.values())
+    assert sorted(described - set(paths)) == []
