@@ -12,6 +12,7 @@ import logging
 
 import redis
 from pyramid.renderers import render_to_response
+from pyramid_retry import is_last_attempt, mark_error_retryable
 from pyramid.response import Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -67,6 +68,33 @@ def database_unavailable(exc, request):
         {"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
+def is_transient(exc) -> bool:
+    """A deadlock, serialization failure or lock timeout: trying again will do."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "pgcode", None) or (exc.orig.args[0] if exc.orig.args else None)
+    return code in ("40001", "40P01", 1213, 1205) or "database is locked" in str(exc.orig)
+
+
+class RetryFirstPredicate:
+    """``retry_first=True``: no exception view for a transient database error before the
+    last attempt, so that pyramid_retry runs the request again in a new transaction."""
+
+    def __init__(self, value, config):
+        self.value = value
+
+    def text(self):
+        return f"retry_first = {self.value}"
+
+    phash = text
+
+    def __call__(self, context, request):
+        if self.value and is_transient(context) and not is_last_attempt(request):
+            mark_error_retryable(context)
+            return False
+        return True
+
+
 def unexpected(exc, request):
     log.exception("unexpected error in %s %s", request.method, request.path)
     return render_envelope(request, UNEXPECTED, [
@@ -74,10 +102,12 @@ def unexpected(exc, request):
 
 
 def includeme(config):
+    config.add_view_predicate("retry_first", RetryFirstPredicate)
     for route_name in ["home", "prefix-home", *SUCCESS_STATUS]:
         for exception, view in ((ActionFailure, action_failure),
                                 (SESSION_STORE_ERRORS, session_store_unavailable),
                                 (DBAPIError, database_unavailable),
                                 (Exception, unexpected)):
             for exc_class in (exception if isinstance(exception, tuple) else (exception,)):
-                config.add_exception_view(view, context=exc_class, route_name=route_name)
+                config.add_exception_view(view, context=exc_class, route_name=route_name,
+                                          retry_first=True)

@@ -24,6 +24,13 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
+def ensure_owner(dbsession, owner: str) -> None:
+    """Create the owner's row at login, before any concurrent calculation races for it."""
+    if dbsession.get(SessionOwner, owner) is None:
+        dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
+        dbsession.flush()
+
+
 def reserve_numbers(dbsession, owner: str, count: int) -> range:
     """``count`` new numbers for ``owner``, creating its row the first time."""
     moment = now()
@@ -34,7 +41,7 @@ def reserve_numbers(dbsession, owner: str, count: int) -> range:
             with dbsession.begin_nested():
                 dbsession.execute(insert(SessionOwner).values(
                     key=owner, last_number=count, last_seen=moment))
-        except IntegrityError:  # a concurrent request of the same session created it
+        except IntegrityError:  # a concurrent request created it (login normally does)
             dbsession.execute(bump)
     last = dbsession.scalar(select(SessionOwner.last_number).where(SessionOwner.key == owner))
     return range(last - count + 1, last + 1)

@@ -85,6 +85,7 @@ def authenticate_user(request):
     request.session.invalidate()
     request.session.update(kept)
     request.session.setdefault(OWNER_KEY, simulations.new_owner_key())
+    simulations.ensure_owner(request.dbsession, request.session[OWNER_KEY])
     remember(request, login)
     new_csrf_token(request)
     return success(request, "authentication successful", **_csrf_extra(request))
