@@ -24,3 +24,7 @@ def main(argv=None):
         engine.dispose()
     print(f"purged {count} simulation(s) of {sessions} expired session(s) "
           f"(idle for more than {timeout} s)")
+
+
+if __name__ == "__main__":
+    main()

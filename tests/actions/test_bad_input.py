@@ -1,0 +1,113 @@
+"""Bad inputs for every field and malformed or hostile bodies: the documented status,
+a message naming the field and the value, and nothing recorded."""
+import json
+
+import pytest
+
+FIELDS_OK = {"married": "yes", "children": "2", "salary": "55555"}
+
+
+@pytest.fixture
+def started(client):
+    return client.start()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("married", None, "missing field [married]"),
+    ("married", "", "invalid value [] for [married]: yes or no expected"),
+    ("married", "peut-être", "invalid value [peut-être] for [married]: yes or no expected"),
+    ("children", None, "missing field [children]"),
+    ("children", "", "invalid value [] for [children]: a whole number from 0 to 20 expected"),
+    ("children", "-1", "invalid value [-1] for [children]: a whole number from 0 to 20 expected"),
+    ("children", "3x", "invalid value [3x] for [children]: a whole number from 0 to 20 expected"),
+    ("children", "2.5", "invalid value [2.5] for [children]: a whole number from 0 to 20 expected"),
+    ("children", "21", "invalid value [21] for [children]: a whole number from 0 to 20 expected"),
+    ("children", "٣", "invalid value [٣] for [children]: a whole number from 0 to 20 expected"),
+    ("salary", "1000000001", "invalid value [1000000001] for [salary]: a whole number of euros "
+                             "from 0 to 1 000 000 000 expected"),
+    ("salary", "9" * 400, f"invalid value [{'9' * 400}] for [salary]: a whole number of euros "
+                          "from 0 to 1 000 000 000 expected"),
+    ("year", "2027", "invalid value [2027] for [year]: a tax year among 2019, 2020, 2021, "
+                     "2022, 2023, 2024, 2025, 2026 expected"),
+])
+def test_calculate_tax_bad_field(started, field, value, message):
+    form = dict(FIELDS_OK)
+    if value is None:
+        form.pop(field)
+    else:
+        form[field] = value
+    status, data = started.calculate(**form)
+    assert (status, data["status"], data["response"]) == (400, 301, [message])
+    assert started.simulations() == []
+
+
+def taxes(client, body, content_type="application/json"):
+    return client.post("/calculate-taxes", body, content_type=content_type)
+
+
+def test_batch_with_a_bad_item_records_nothing(started):
+    households = [{"married": "yes", "children": 2, "salary": 55555},
+                  {"married": "no", "children": "3x", "salary": 1}]
+    status, data = started.calculate_many(households)
+    assert (status, data["status"]) == (400, 1501)
+    assert "error" not in data["response"][0]
+    assert data["response"][1]["error"] == \
+        "invalid value [3x] for [children]: a whole number from 0 to 20 expected"
+    assert started.simulations() == []
+
+
+@pytest.mark.parametrize("body, content_type, status, start", [
+    ('[{"married": "yes", ', "application/json", 400, "malformed JSON at line 1, column 21"),
+    ('{"married": "yes"}', "application/json", 400, "a JSON list of households expected"),
+    ("[]", "application/json", 400, "the batch is empty"),
+    ("married,children\nyes,2,3\n", "text/csv", 400, "malformed CSV at line 2"),
+    ("<taxpayers><taxpayer>", "application/xml", 400, "malformed XML at line 1"),
+    ("married=yes", "application/x-www-form-urlencoded", 415, "unsupported body type"),
+])
+def test_batch_malformed_bodies(started, body, content_type, status, start):
+    http_status, data = taxes(started, body, content_type)
+    assert (http_status, data["status"]) == (status, 1501)
+    assert data["response"][0].startswith(start), data["response"]
+    assert started.simulations() == []
+
+
+def test_batch_billion_laughs_is_refused(started):
+    bomb = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+            + "".join(f'<!ENTITY lol{i} "{"&lol%s;" % (i - 1 if i > 1 else "") * 10}">'
+                      for i in range(1, 10))
+            + ']><taxpayers><taxpayer><married>&lol9;</married></taxpayer></taxpayers>')
+    status, data = taxes(started, bomb, "application/xml")
+    assert (status, data["status"]) == (400, 1501)
+    assert data["response"][0].startswith("forbidden XML construct")
+    assert started.simulations() == []
+
+
+def test_batch_of_100001_items_is_413(started):
+    body = json.dumps([{"married": "no", "children": 0, "salary": 1}] * 100_001)
+    status, data = taxes(started, body)
+    assert (status, data["status"]) == (413, 1501)
+    assert data["response"] == ["too many households: 100001, at most 100000"]
+    assert started.simulations() == []
+
+
+def test_a_10_mb_body_is_413_before_parsing(started):
+    body = "[" + " " * (10 * 1024 * 1024) + "]"
+    status, data = taxes(started, body)
+    assert (status, data["status"]) == (413, 1501)
+    assert data["response"] == ["request body too large: at most 8388608 bytes accepted"]
+    # the same limit on a form
+    status, data = started.post("/calculate-tax", "salary=" + "1" * (9 * 1024 * 1024),
+                                content_type="application/x-www-form-urlencoded")
+    assert (status, data["status"]) == (413, 301)
+    assert started.simulations() == []
+
+
+def test_batch_csv_and_xml_bodies(started):
+    status, data = taxes(started, "marié,enfants,salaire\noui,2,50000\n", "text/csv")
+    assert data["response"][0]["tax"] == 1385
+    xml_body = ("<taxpayers><taxpayer><married>no</married><children>0</children>"
+                "<salary>100000</salary></taxpayer></taxpayers>")
+    status, data = taxes(started, xml_body, "application/xml")
+    assert (status, data["status"]) == (200, 1500)
+    assert data["response"][0]["tax"] == 22986
+    assert [s["id"] for s in started.simulations()] == [1, 2]

@@ -1,0 +1,38 @@
+"""impots-purge deletes the simulations of sessions idle past the timeout, and only those."""
+import datetime
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from impots_pyramid import main
+from impots_pyramid.models import SessionOwner, Simulation, get_engine
+from tests.actions.client import ActionClient
+from tests.conftest import base_settings, migrated_database
+
+
+def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):
+    # A database of its own: other tests' sessions must not count.
+    databases = migrated_database("sqlite", tmp_path_factory)
+    sqlite_url = next(databases)
+    settings = base_settings(sqlite_url, **{"impots.session_timeout": "600"})
+    old, recent = ActionClient(main({}, **settings)).start(), ActionClient(main({}, **settings)).start()
+    old.calculate(married="no", children="0", salary="30000")
+    recent.calculate(married="no", children="0", salary="40000")
+    engine = get_engine({"sqlalchemy.url": sqlite_url})
+    with engine.begin() as connection:
+        keys = connection.scalars(sa.select(SessionOwner.key).order_by(SessionOwner.last_seen)).all()
+        stale = datetime.datetime.utcnow() - datetime.timedelta(seconds=3600)
+        old_key = connection.scalar(sa.select(Simulation.owner).where(Simulation.salary == 30000))
+        connection.execute(sa.update(SessionOwner).where(SessionOwner.key == old_key)
+                           .values(last_seen=stale))
+    ini = tmp_path / "purge.ini"
+    ini.write_text(f"[app:main]\nuse = egg:impots_pyramid\nsqlalchemy.url = {sqlite_url}\n"
+                   "impots.session_timeout = 600\n")
+    result = subprocess.run([sys.executable, "-m", "impots_pyramid.scripts.purge", str(ini)],
+                            capture_output=True, text=True, check=True)
+    assert "purged 1 simulation(s) of 1 expired session(s)" in result.stdout
+    assert old.get("/list-simulations")[1]["response"] == []
+    assert [s["salary"] for s in recent.simulations()] == [40000]
+    assert len(keys) >= 2
+    engine.dispose()
