@@ -94,3 +94,16 @@ def test_format_xml_also_chooses_the_xml_problem(testapp, auth):
 def test_the_action_api_answers_carry_no_vary_accept_from_the_resource_api(testapp):
     answer = testapp.get("/init-session/json")
     assert "Accept" not in answer.headers.get("Vary", "")
+
+
+def test_a_tax_year_as_html_shows_its_scale_and_a_calculation_form(testapp, auth):
+    answer = testapp.get("/api/tax-years/2019", headers=dict(auth, Accept="text/html"))
+    assert "<tr><td>73779</td><td>0.41</td></tr>" in answer.text
+    assert '<form action="http://example.com/api/tax-years/2019/tax" method="get">' in answer.text
+
+
+def test_a_batch_as_html_is_a_table_of_results(testapp, auth):
+    answer = testapp.post("/api/tax-years/2019/tax", b"married,children,salary\nyes,3,200000\n",
+                          headers=dict(auth, **{"Content-Type": "text/csv", "Accept": "text/html"}))
+    assert answer.content_type == "text/html"
+    assert "<td>42843</td><td>9785</td>" in answer.text
