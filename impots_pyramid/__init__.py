@@ -19,6 +19,7 @@ def main(global_config, **settings):
         config.include(".throttle")
         config.include(".routes")
         config.include(".action_errors")
+        config.include(".html")
         config.include(".api")
         config.scan(".views")
     return config.make_wsgi_app()

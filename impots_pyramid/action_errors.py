@@ -16,7 +16,13 @@ from pyramid_retry import is_last_attempt, mark_error_retryable
 from pyramid.response import Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from .envelope import SUCCESS_STATUS, UNAVAILABLE, UNEXPECTED, ActionFailure, envelope
+from pyramid.exceptions import PredicateMismatch
+from pyramid.httpexceptions import HTTPException, HTTPMethodNotAllowed
+
+from .envelope import (
+    SUCCESS_STATUS, UNAVAILABLE, UNEXPECTED, ActionFailure, action_name, envelope,
+    failure_status,
+)
 from .predicates import SESSION_TYPE_KEY
 
 log = logging.getLogger(__name__)
@@ -95,6 +101,25 @@ class RetryFirstPredicate:
         return True
 
 
+# The methods each action answers (GET on the state-changing ones only with CSRF off).
+ALLOWED_METHODS = {"home": "GET", "prefix-home": "GET", "init-session": "GET",
+                   "list-simulations": "GET", "display-tax-calculation": "GET",
+                   "get-admindata": "GET"}
+
+
+def http_exception(exc, request):
+    """Pyramid's own HTTP answers pass; a method no view takes is a 405 envelope."""
+    if not isinstance(exc, PredicateMismatch):
+        return exc
+    name = action_name(request)
+    allowed = ALLOWED_METHODS.get(name, "POST")
+    if name not in SUCCESS_STATUS:  # the root is no action: no envelope
+        return HTTPMethodNotAllowed(headers={"Allow": allowed})
+    return render_envelope(request, failure_status(request),
+                           [f"method {request.method} not allowed for {name}: use {allowed}"],
+                           405, {"Allow": allowed})
+
+
 def unexpected(exc, request):
     log.exception("unexpected error in %s %s", request.method, request.path)
     return render_envelope(request, UNEXPECTED, [
@@ -105,6 +130,7 @@ def includeme(config):
     config.add_view_predicate("retry_first", RetryFirstPredicate)
     for route_name in ["home", "prefix-home", *SUCCESS_STATUS]:
         for exception, view in ((ActionFailure, action_failure),
+                                (HTTPException, http_exception),
                                 (SESSION_STORE_ERRORS, session_store_unavailable),
                                 (DBAPIError, database_unavailable),
                                 (Exception, unexpected)):

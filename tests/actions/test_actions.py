@@ -284,3 +284,19 @@ def test_session_store_unreachable_is_171_503(sqlite_url):
         "the session store is unavailable: try again in a few seconds"]}
     assert response.headers["Retry-After"] == "5"
     assert "Set-Cookie" not in response.headers  # nothing was stored
+
+
+@pytest.mark.parametrize("method, path, allowed, status", [
+    ("GET", "/calculate-tax", "POST", 301),
+    ("DELETE", "/calculate-tax", "POST", 301),
+    ("POST", "/list-simulations", "GET", 501),
+])
+def test_a_method_no_view_takes_is_405(client, method, path, allowed, status):
+    client.start()
+    response = client.app.request(path, method=method, status=405)
+    assert response.headers["Allow"] == allowed
+    assert client._answer(response)[1]["status"] == status
+
+
+def test_an_odd_method_on_the_root_is_405_not_500(testapp):
+    assert testapp.request("/", method="TRACE", status=405).headers["Allow"] == "GET"
