@@ -104,8 +104,20 @@ class Journey:
     def path(self):
         return self.driver.current_url.removeprefix(self.site)
 
+    def _leave(self, action):
+        """Do what leads to another page, and wait until that page has replaced this one
+        (a redirect to the same URL included)."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        old_page = self.find("html")
+        action()
+        wait = WebDriverWait(self.driver, 10)
+        wait.until(expected_conditions.staleness_of(old_page))
+        wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
+
     def click(self, css):
-        self.find(css).click()
+        self._leave(self.find(css).click)
 
     def type(self, css, value):
         field = self.find(css)
@@ -113,7 +125,7 @@ class Journey:
         field.send_keys(value)
 
     def reload(self):
-        self.driver.refresh()
+        self._leave(self.driver.refresh)
 
     def screenshot(self, name):
         self.shots += 1
@@ -148,7 +160,7 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     journey.reload()
     assert journey.path() == "/display-tax-calculation-view"
 
-    journey.click("#married-yes")
+    journey.find("#married-yes").click()
     journey.type("#children", "abc")
     journey.type("#salary", "55555")
     journey.click("main button[type=submit]")
