@@ -206,7 +206,7 @@ class Apache:
             answer = self.wait_for_answer(ready_path, expect_ready)
             if answer is not None:
                 return answer
-            if "Address already in use" not in self.error_log():
+            if "Address already in use" not in self.diagnostics():
                 break
         pytest.fail(f"apache2 exited with code {self.process.returncode}:\n{self.diagnostics()}",
                     pytrace=False)

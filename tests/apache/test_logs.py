@@ -1,0 +1,149 @@
+"""impots_pyramid.logs, as production.ini uses it: the log file's folder from
+IMPOTS_LOG_DIR, and errors mailed (over real SMTP, to a small server on the loopback)
+only when an SMTP host is set."""
+import logging
+import logging.config
+import socketserver
+import threading
+
+import pytest
+from pyramid.config import Configurator
+
+from impots_pyramid import logs
+
+
+class SMTPRecorder(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: keeps each message's envelope and text."""
+
+    def reply(self, line):
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self):
+        self.reply("220 localhost test SMTP")
+        envelope = {"to": []}
+        while line := self.rfile.readline().decode():
+            verb = line[:4].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 localhost")
+            elif verb == "MAIL":
+                envelope["from"] = line.split(":", 1)[1].strip()
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                envelope["to"].append(line.split(":", 1)[1].strip())
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 end with .")
+                lines = []
+                while (data := self.rfile.readline().decode()) not in (".\r\n", ""):
+                    lines.append(data)
+                self.server.messages.append({**envelope, "text": "".join(lines)})
+                self.reply("250 OK")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("250 OK")
+
+
+@pytest.fixture
+def smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPRecorder)
+    server.daemon_threads = True
+    server.messages = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def logger():
+    """A logger of its own, so that no handler reaches the suite's root logger."""
+    test_logger = logging.getLogger("impots_pyramid.tests.mail")
+    test_logger.propagate = False
+    yield test_logger
+    for handler in list(test_logger.handlers):
+        test_logger.removeHandler(handler)
+        handler.close()
+
+
+def test_log_file_in_impots_log_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPOTS_LOG_DIR", str(tmp_path / "var" / "log" / "impots"))
+    handler = logs.LogDirFileHandler("impots.log", str(tmp_path / "unused"))
+    handler.close()
+    assert handler.baseFilename == str(tmp_path / "var" / "log" / "impots" / "impots.log")
+    assert not (tmp_path / "unused").exists()
+
+
+def test_log_file_next_to_the_ini_by_default(tmp_path, monkeypatch):
+    """production.ini's logging section, as pyramid.paster.setup_logging reads it."""
+    monkeypatch.delenv("IMPOTS_LOG_DIR", raising=False)
+    ini = tmp_path / "site.ini"
+    ini.write_text(
+        "[loggers]\nkeys = root\n[handlers]\nkeys = file\n[formatters]\nkeys = generic\n"
+        "[logger_root]\nlevel = INFO\nhandlers = file\n"
+        "[handler_file]\nclass = impots_pyramid.logs.LogDirFileHandler\n"
+        "args = ('impots.log', '%(here)s/log')\nformatter = generic\n"
+        "[formatter_generic]\nformat = %(levelname)s %(message)s\n")
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    try:
+        logging.config.fileConfig(str(ini), {"here": str(tmp_path)},
+                                  disable_existing_loggers=False)
+        logging.getLogger("impots_pyramid.tests").warning("written next to the ini")
+    finally:
+        for handler in root.handlers:
+            handler.close()
+        root.handlers[:], root.level = saved
+    assert "WARNING written next to the ini" in (tmp_path / "log" / "impots.log").read_text()
+
+
+def test_unwritable_log_folder_is_named(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("IMPOTS_LOG_DIR", str(blocker / "logs"))
+    with pytest.raises(OSError, match=f"cannot create the log folder {blocker}/logs .*IMPOTS_LOG_DIR"):
+        logs.LogDirFileHandler()
+
+
+def test_no_mail_handler_without_smtp_host(logger):
+    assert logs.add_mail_handler({"impots.smtp_host": ""}, logger) is None
+    assert logger.handlers == []
+
+
+def test_errors_are_mailed_when_an_smtp_host_is_set(smtp_server, logger):
+    host, port = smtp_server.server_address
+    settings = {"impots.smtp_host": f"{host}:{port}", "impots.mail_from": "impots@example.org",
+                "impots.mail_to": "admin@example.org ops@example.org",
+                "impots.mail_subject": "impots: error"}
+    handler = logs.add_mail_handler(settings, logger)
+    assert logs.add_mail_handler(settings, logger) is handler  # once per process
+    logger.warning("a warning is not mailed")
+    try:
+        raise ValueError("the database said no")
+    except ValueError:
+        logger.exception("calculate-tax failed")
+    [message] = smtp_server.messages
+    assert message["from"] == "<impots@example.org>"
+    assert message["to"] == ["<admin@example.org>", "<ops@example.org>"]
+    assert "Subject: impots: error" in message["text"]
+    assert "calculate-tax failed" in message["text"]
+    assert "ValueError: the database said no" in message["text"]
+
+
+def test_includeme_adds_the_mail_handler_to_the_root_logger(smtp_server):
+    host, port = smtp_server.server_address
+    config = Configurator(settings={"impots.smtp_host": f"{host}:{port}"})
+    root = logging.getLogger()
+    before = root.handlers[:]
+    try:
+        config.include("impots_pyramid.logs")
+        added = [handler for handler in root.handlers if handler not in before]
+        assert len(added) == 1 and added[0].level == logging.ERROR
+        assert added[0].mailhost == host and added[0].mailport == port
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in before:
+                root.removeHandler(handler)
+                handler.close()
