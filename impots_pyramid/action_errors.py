@@ -37,6 +37,15 @@ def _session_type(request):
         return None
 
 
+def _wants_pages(request) -> bool:
+    """An html session; or, with none (e.g. expired), a browser that prefers pages."""
+    session_type = _session_type(request)
+    if session_type is not None:
+        return session_type == "html"
+    offers = request.accept.acceptable_offers(["application/json", "text/html"])
+    return bool(offers) and offers[0][0] == "text/html"
+
+
 def _renderer_for(request) -> str:
     return "xml" if _session_type(request) == "xml" else "json"
 
@@ -44,7 +53,7 @@ def _renderer_for(request) -> str:
 def render_envelope(request, status, response, http_status, headers=None):
     # An html session's failures are pages, not envelopes: the front end registers how.
     html_failure = request.registry.get("html_failure")
-    if html_failure is not None and _session_type(request) == "html":
+    if html_failure is not None and _wants_pages(request):
         return html_failure(request, status, response, http_status, headers or {})
     result = render_to_response(_renderer_for(request), envelope(request, status, response),
                                 request=request, response=Response())

@@ -300,3 +300,14 @@ def test_a_method_no_view_takes_is_405(client, method, path, allowed, status):
 
 def test_an_odd_method_on_the_root_is_405_not_500(testapp):
     assert testapp.request("/", method="TRACE", status=405).headers["Allow"] == "GET"
+
+
+def test_a_browser_without_a_session_gets_pages_not_envelopes(testapp):
+    # e.g. a login form posted after the session expired: back to the start, as a page
+    response = testapp.post("/authenticate-user", {"user": "admin", "password": "admin"},
+                            headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert response.status_code == 303
+    assert response.location.startswith("http://example.com/init-session/html")
+    # an API client (curl sends */*) still gets the envelope
+    response = testapp.post("/authenticate-user", {}, headers={"Accept": "*/*"}, status=400)
+    assert response.json["status"] == 101
