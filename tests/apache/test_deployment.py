@@ -14,6 +14,19 @@ from tests.apache.conftest import (
 pytestmark = pytest.mark.apache
 
 
+def test_installed_package_has_every_file_of_the_source(deployment):
+    """pip install (what an administrator runs) ships everything the application reads:
+    migrations, templates, static files, data, catalogs (setup.py and MANIFEST.in)."""
+    source = deployment.app_dir / "impots_pyramid"
+    [installed] = deployment.venv.glob("lib/python3*/site-packages/impots_pyramid")
+    missing = sorted(
+        str(path.relative_to(source)) for path in source.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+        and path.suffix != ".pyc"
+        and not (installed / path.relative_to(source)).exists())
+    assert not missing, f"not in the installed package: {missing}"
+
+
 def test_health_under_the_mount_point(site, http):
     response = http.get(site.url + "/health")
     assert response.status_code == 200
