@@ -7,6 +7,7 @@ from .settings import normalize
 def main(global_config, **settings):
     """The paste entry point: returns the WSGI application."""
     with Configurator(settings=normalize(settings)) as config:
+        config.include(".logs")
         config.include(".models")
         config.include(".tax_years")
         config.include(".sessions")
