@@ -5,7 +5,6 @@ import pathlib
 import threading
 
 import pytest
-import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient

@@ -8,29 +8,11 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
+from tests.actions.client import xml_to_data
 from tests.apache.conftest import MOUNT, PASSWORD, USER
 from tests.apache.probes import RedisMonitor
 
 pytestmark = pytest.mark.apache
-
-
-def _scalar(text):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
-def xml_to_data(element):
-    """API.md's XML back to data: repeated <item> is a list, other children a mapping."""
-    children = list(element)
-    if not children:
-        return _scalar(element.text) if element.text is not None else None
-    if all(child.tag == "item" for child in children):
-        return [xml_to_data(child) for child in children]
-    return {child.tag: xml_to_data(child) for child in children}
 
 
 class ActionClient:
