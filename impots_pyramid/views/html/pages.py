@@ -23,12 +23,19 @@ def redirect_unless_allowed(request, needs_login=True):
     return None
 
 
+def guarded(needs_login=True):
+    """view_config's ``decorator``: the page, or the redirect that replaces it."""
+    def decorate(view):
+        def guarded_view(context, request):
+            redirect = redirect_unless_allowed(request, needs_login)
+            return redirect if redirect is not None else view(context, request)
+        return guarded_view
+    return decorate
+
+
 @view_config(route_name="display-authentication-view", request_method="GET",
-             renderer=template("authentication"))
+             renderer=template("authentication"), decorator=guarded(needs_login=False))
 def authentication_page(request):
-    redirect = redirect_unless_allowed(request, needs_login=False)
-    if redirect is not None:
-        return redirect
     notice = request.session.pop(LOGIN_NOTICE_KEY, None) or {}
     return page_values(request, messages=notice.get("messages", []),
                        user=notice.get("user", ""), logged_in=False)
@@ -43,11 +50,8 @@ def _last_simulation(request):
 
 
 @view_config(route_name="display-tax-calculation-view", request_method="GET",
-             renderer=template("calculation"))
+             renderer=template("calculation"), decorator=guarded())
 def calculation_page(request):
-    redirect = redirect_unless_allowed(request)
-    if redirect is not None:
-        return redirect
     form = request.session.pop(FORM_KEY, None)
     result = None if form else _last_simulation(request)
     if form is None:  # show the figures of the result the form produced
@@ -57,19 +61,13 @@ def calculation_page(request):
 
 
 @view_config(route_name="display-simulations-view", request_method="GET",
-             renderer=template("simulations"))
+             renderer=template("simulations"), decorator=guarded())
 def simulations_page(request):
-    redirect = redirect_unless_allowed(request)
-    if redirect is not None:
-        return redirect
     rows = simulations.list_for(request.dbsession, request.session.get(OWNER_KEY))
     return page_values(request, simulations=rows, current="simulations")
 
 
 @view_config(route_name="display-errors-view", request_method="GET",
-             renderer=template("errors"))
+             renderer=template("errors"), decorator=guarded(needs_login=False))
 def errors_page(request):
-    redirect = redirect_unless_allowed(request, needs_login=False)
-    if redirect is not None:
-        return redirect
     return page_values(request, messages=request.session.pop(ERRORS_KEY, None) or [])
