@@ -1,0 +1,26 @@
+"""With Redis sessions, failed-login counts live in Redis: every process sees them."""
+import uuid
+
+import pytest
+
+from impots_pyramid import main
+from tests.actions.client import ActionClient
+from tests.conftest import base_settings
+
+pytestmark = pytest.mark.redis
+
+
+def test_failed_logins_are_counted_in_redis_across_processes(sqlite_url, redis_url):
+    settings = base_settings(sqlite_url, **{"session.type": "redis",
+                                            "redis.sessions.url": redis_url})
+    first, second = main({}, **settings), main({}, **settings)  # two "processes"
+    name = f"mallory-{uuid.uuid4().hex[:8]}"
+    client = ActionClient(first)
+    client.init()
+    for _ in range(5):
+        assert client.login(user=name, password="wrong")[0] == 401
+    other = ActionClient(second)
+    other.init()
+    status, data = other.login(user=name, password="wrong")
+    assert (status, data["status"]) == (429, 201)
+    assert data["response"][0].startswith(f"too many failed logins for [{name}]")
