@@ -52,7 +52,7 @@ setup(
         "Topic :: Internet :: WWW/HTTP",
         "Topic :: Internet :: WWW/HTTP :: WSGI :: Application",
     ],
-    python_requires=">=3.9",
+    python_requires=">=3.10",
     packages=find_packages(exclude=["tests", "tests.*", "bench"]),
     include_package_data=True,
     package_data={"impots_pyramid": ["data/*.csv"]},
