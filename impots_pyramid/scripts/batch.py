@@ -13,7 +13,7 @@ import os
 import sys
 import unicodedata
 
-from impots_pyramid.tax import InvalidInput, calculate_many, load_tax_years, parse_calculation
+from impots_pyramid.tax import InvalidInput, calculate_batch, load_tax_years, parse_calculation
 from impots_pyramid.tax.course import COURSE_TAX_YEAR
 from impots_pyramid.tax.households import FIELD_ALIASES, RULE_NAMES, parse_married, parse_year
 
@@ -127,21 +127,14 @@ def read_chunks(reader, columns, known_years, year, rules):
 
 
 def compute_chunk(chunk, tax_years):
-    """The figures of every valid row of the chunk: one vectorised call per (year, rules)."""
-    groups = {}
-    for index, (_, _, parsed) in enumerate(chunk):
-        if not isinstance(parsed, str):
-            groups.setdefault((parsed.year, parsed.rules), []).append(index)
+    """The figures of every valid row of the chunk (None for a failed one), computed by
+    the engine's batch entry point: one vectorised call per (year, rules)."""
+    valid = [i for i, (_, _, parsed) in enumerate(chunk) if not isinstance(parsed, str)]
+    computed = calculate_batch([chunk[i][2] for i in valid], tax_years)
     figures = [None] * len(chunk)
-    for (year, rules), indices in groups.items():
-        households = [chunk[i][2].household for i in indices]
-        result = calculate_many(tax_years[year], [h.married for h in households],
-                                [h.children for h in households],
-                                [h.salary for h in households], rules)
-        columns = [result[name].tolist() for name in FIGURES]
-        for position, index in enumerate(indices):
-            figures[index] = dict(zip(FIGURES, (c[position] for c in columns)))
-            figures[index]["rate"] = f"{figures[index]['rate']:g}"
+    for index, result in zip(valid, computed):
+        figures[index] = {name: result[name] for name in FIGURES}
+        figures[index]["rate"] = f"{result['rate']:g}"
     return figures
 
 
