@@ -17,6 +17,7 @@ import time
 from pyramid.csrf import check_csrf_token
 
 from . import simulations
+from .bodies import BodyError, read_body
 from .envelope import CSRF_FAILED, NO_SESSION, ActionFailure, action_name, fail
 from .predicates import SESSION_TYPE_KEY
 
@@ -31,16 +32,11 @@ TOUCH_INTERVAL = 60  # seconds
 def check_body_size(request, limit: int) -> None:
     """413 before parsing: from Content-Length, or while reading a body without one."""
     length = request.content_length
-    if length is not None:
-        too_large = length > limit
-    elif request.method in SAFE_METHODS:
+    if (length is None and request.method in SAFE_METHODS) or (length is not None and length <= limit):
         return
-    else:  # chunked: read at most one byte more than allowed
-        data = request.body_file.read(limit + 1)
-        too_large = len(data) > limit
-        if not too_large:
-            request.body = data
-    if too_large:
+    try:
+        request.body = read_body(request, limit)  # refuses past the limit, reads no further
+    except BodyError:
         raise fail(request, [f"request body too large: at most {limit} bytes accepted"], 413)
 
 
@@ -58,8 +54,8 @@ def run_checks(request, state_changing=False) -> None:
         raise fail(request, [f"{name} changes the session: use POST (with the CSRF token)"],
                    405, {"Allow": "POST"})
     check_body_size(request, settings["impots.max_body_bytes"])
-    via_basic = (request.identity or {}).get("via") == "basic" if name != "init-session" else False
-    if settings["impots.csrf"] and request.method not in SAFE_METHODS and not via_basic:
+    unsafe = settings["impots.csrf"] and request.method not in SAFE_METHODS
+    if unsafe and (request.identity or {}).get("via") != "basic":
         if not check_csrf_token(request, token=CSRF_FIELD, header=CSRF_HEADER, raises=False):
             raise ActionFailure(CSRF_FAILED, [
                 f"missing or invalid CSRF token: send the session's token as form field "
