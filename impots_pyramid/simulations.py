@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .models import SessionOwner, Simulation
+from .models.simulation import public_view
 
 SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
                       "reduction", "rate", "year", "rules")
@@ -52,24 +53,7 @@ def record(dbsession, owner: str, rows: list) -> list:
     numbers = reserve_numbers(dbsession, owner, len(rows))
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     dbsession.execute(insert(Simulation), values)
-    return [as_dict(value) for value in values]
-
-
-def as_dict(row) -> dict:
-    """A simulation (mapping or object with the columns) as the action API shows it."""
-    get = row.get if isinstance(row, dict) else (lambda name: getattr(row, name))
-    return {
-        "id": get("number"),
-        "married": "yes" if get("married") else "no",
-        "children": get("children"),
-        "salary": get("salary"),
-        "tax": get("tax"),
-        "surcharge": get("surcharge"),
-        "discount": get("discount"),
-        "reduction": get("reduction"),
-        "rate": float(get("rate")),
-        "year": get("year"),
-    }
+    return [public_view(value) for value in values]
 
 
 def list_for(dbsession, owner) -> list:
@@ -78,7 +62,7 @@ def list_for(dbsession, owner) -> list:
     rows = dbsession.execute(
         select(*(getattr(Simulation, c) for c in ("number",) + SIMULATION_COLUMNS))
         .where(Simulation.owner == owner).order_by(Simulation.number))
-    return [as_dict(row._mapping) for row in rows]
+    return [public_view(row._mapping) for row in rows]
 
 
 def delete_one(dbsession, owner, number: int) -> bool:

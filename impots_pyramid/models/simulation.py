@@ -47,15 +47,25 @@ class Simulation(Base):
 
     def as_dict(self) -> dict:
         """The simulation as the action API shows it."""
-        return {
-            "id": self.number,
-            "married": "yes" if self.married else "no",
-            "children": self.children,
-            "salary": self.salary,
-            "tax": self.tax,
-            "surcharge": self.surcharge,
-            "discount": self.discount,
-            "reduction": self.reduction,
-            "rate": float(self.rate),
-            "year": self.year,
-        }
+        return public_view({name: getattr(self, name) for name in PUBLIC_COLUMNS})
+
+
+PUBLIC_COLUMNS = ("number", "married", "children", "salary", "tax", "surcharge",
+                  "discount", "reduction", "rate", "year")
+
+
+def public_view(row) -> dict:
+    """A simulation's columns (a mapping with ``number`` and the inputs and outputs) as the
+    action API shows them: ``id`` is the number within the session."""
+    return {
+        "id": row["number"],
+        "married": "yes" if row["married"] else "no",
+        "children": row["children"],
+        "salary": row["salary"],
+        "tax": row["tax"],
+        "surcharge": row["surcharge"],
+        "discount": row["discount"],
+        "reduction": row["reduction"],
+        "rate": float(row["rate"]),
+        "year": row["year"],
+    }
