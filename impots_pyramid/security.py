@@ -17,8 +17,12 @@ from .models import User
 SESSION_USER_KEY = "user"
 
 
+def find_user(dbsession, login: str):
+    return dbsession.scalar(select(User).where(User.login == login))
+
+
 def check_credentials(dbsession, login: str, password: str) -> bool:
-    user = dbsession.scalar(select(User).where(User.login == login))
+    user = find_user(dbsession, login)
     return user is not None and user.check_password(password)
 
 
@@ -39,7 +43,7 @@ class VerifiedCredentials:
         return hashlib.sha256(f"{login}\0{password}\0{stored_hash}".encode()).hexdigest()
 
     def check(self, dbsession, login: str, password: str) -> bool:
-        user = dbsession.scalar(select(User).where(User.login == login))
+        user = find_user(dbsession, login)
         if user is None:
             return False
         key = self._key(login, password, user.password_hash)
