@@ -5,7 +5,8 @@ import argparse
 from sqlalchemy.orm import Session
 
 from .. import simulations
-from .common import engine_for, load_settings
+from ..models import get_engine
+from .common import load_settings
 
 
 def main(argv=None):
@@ -15,8 +16,9 @@ def main(argv=None):
                     "impots.session_timeout). Run it from cron, e.g. every hour.")
     parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
     args = parser.parse_args(argv)
-    timeout = load_settings(args.config_uri)["impots.session_timeout"]
-    engine = engine_for(args.config_uri)
+    settings = load_settings(args.config_uri)  # read once: logging, timeout, database
+    timeout = settings["impots.session_timeout"]
+    engine = get_engine(settings)
     try:
         with Session(engine) as dbsession, dbsession.begin():
             sessions, count = simulations.purge(dbsession, timeout)
