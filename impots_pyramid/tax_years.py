@@ -18,11 +18,12 @@ class TaxYearCache:
         self._years = None
         self._lock = threading.Lock()
 
-    def get(self, dbsession) -> dict:
+    def get(self, request) -> dict:
+        """The years; the request's database session is opened only to read them once."""
         if self._years is None:
             with self._lock:
                 if self._years is None:
-                    years = read_tax_years(dbsession)
+                    years = read_tax_years(request.dbsession)
                     if years:  # an empty database is not cached: it may be migrated later
                         self._years = years
                     return years
@@ -32,5 +33,4 @@ class TaxYearCache:
 def includeme(config):
     cache = TaxYearCache()
     config.registry["tax_year_cache"] = cache
-    config.add_request_method(lambda request: cache.get(request.dbsession), "tax_years",
-                              reify=True)
+    config.add_request_method(cache.get, "tax_years", reify=True)

@@ -1,11 +1,11 @@
 """Models and the request-scoped database session (the cookiecutter's shape)."""
-import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from .meta import Base  # noqa: F401
 from .simulation import SessionOwner, Simulation  # noqa: F401
 from .tax_year import TaxBracket, TaxYear  # noqa: F401
+from .transactions import MANAGER_KEY, TransactionSession
 from .user import User  # noqa: F401
 
 # Fail at import time, not at the first request, if a relationship is wrong.
@@ -27,14 +27,12 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record):
 
 
 def get_session_factory(engine):
-    return sessionmaker(bind=engine)
+    return sessionmaker(bind=engine, class_=TransactionSession)
 
 
 def get_tm_session(session_factory, transaction_manager, request=None):
     """A session joined to ``transaction_manager``: committed or aborted with it."""
-    dbsession = session_factory(info={"request": request})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
-    return dbsession
+    return session_factory(info={"request": request, MANAGER_KEY: transaction_manager})
 
 
 def includeme(config):
