@@ -4,14 +4,17 @@ Numbers come from the owner's row, incremented by an UPDATE that takes the row's
 (or SQLite's write lock) until the transaction ends: concurrent requests of one session
 get distinct numbers, and a number is never reused after a deletion.
 """
+import csv
 import datetime
+import io
 import secrets
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .models import SessionOwner, Simulation
 from .models.simulation import public_view
+from .models.transactions import mark_session_changed
 
 SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
                       "reduction", "rate", "year", "rules")
@@ -32,19 +35,51 @@ def ensure_owner(dbsession, owner: str) -> None:
         dbsession.flush()
 
 
+# Core statements on the session's connection, not the ORM's bulk operations: this is
+# the path of every calculation, and the ORM's unit of work has nothing to add to it.
+OWNERS, SIMULATIONS = SessionOwner.__table__, Simulation.__table__
+
+
+def _writing_connection(dbsession):
+    """The session's connection, the transaction marked as writing: zope.sqlalchemy sees
+    no ORM change in Core statements and would otherwise roll them back at the end."""
+    mark_session_changed(dbsession)
+    return dbsession.connection()
+
+
+# Built once: only their parameters change from one calculation to the next.
+BUMP = (update(OWNERS).where(OWNERS.c.key == bindparam("owner"))
+        .values(last_number=OWNERS.c.last_number + bindparam("count"),
+                last_seen=bindparam("moment")))
+BUMP_RETURNING = BUMP.returning(OWNERS.c.last_number)
+LAST_NUMBER = select(OWNERS.c.last_number).where(OWNERS.c.key == bindparam("owner"))
+INSERT_OWNER = insert(OWNERS)
+INSERT_SIMULATIONS = insert(SIMULATIONS)
+
+
+def _bump(connection, owner: str, count: int, moment) -> int | None:
+    """The owner's last number after adding ``count``; None when it has no row yet."""
+    parameters = {"owner": owner, "count": count, "moment": moment}
+    if connection.dialect.update_returning:  # one round trip (not MariaDB)
+        return connection.execute(BUMP_RETURNING, parameters).scalar()
+    if connection.execute(BUMP, parameters).rowcount == 0:
+        return None
+    return connection.execute(LAST_NUMBER, parameters).scalar()
+
+
 def reserve_numbers(dbsession, owner: str, count: int) -> range:
     """``count`` new numbers for ``owner``, creating its row the first time."""
+    connection = _writing_connection(dbsession)
     moment = now()
-    bump = (update(SessionOwner).where(SessionOwner.key == owner)
-            .values(last_number=SessionOwner.last_number + count, last_seen=moment))
-    if dbsession.execute(bump).rowcount == 0:
+    last = _bump(connection, owner, count, moment)
+    if last is None:
         try:
             with dbsession.begin_nested():
-                dbsession.execute(insert(SessionOwner).values(
-                    key=owner, last_number=count, last_seen=moment))
+                connection.execute(INSERT_OWNER, {"key": owner, "last_number": count,
+                                                  "last_seen": moment})
+            last = count
         except IntegrityError:  # a concurrent request created it (login normally does)
-            dbsession.execute(bump)
-    last = dbsession.scalar(select(SessionOwner.last_number).where(SessionOwner.key == owner))
+            last = _bump(connection, owner, count, moment)
     return range(last - count + 1, last + 1)
 
 
@@ -52,8 +87,31 @@ def record(dbsession, owner: str, rows: list) -> list:
     """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them."""
     numbers = reserve_numbers(dbsession, owner, len(rows))
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
-    dbsession.execute(insert(Simulation), values)
+    connection = _writing_connection(dbsession)
+    if len(values) == 1:
+        connection.execute(INSERT_SIMULATIONS, values[0])
+    elif len(values) >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2":
+        _copy(connection, values)
+    else:  # executemany, which the drivers batch
+        connection.execute(INSERT_SIMULATIONS, values)
     return [public_view(value) for value in values]
+
+
+# From this many rows on, PostgreSQL gets them through COPY: several times faster than the
+# multi-row INSERTs of executemany (10,000 rows: about 0.3 s instead of 2 s).
+COPY_THRESHOLD = 100
+COPY_COLUMNS = ("owner", "number") + SIMULATION_COLUMNS
+
+
+def _copy(connection, values: list) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([value[column] for column in COPY_COLUMNS] for value in values)
+    buffer.seek(0)
+    statement = (f"COPY {SIMULATIONS.name} ({', '.join(COPY_COLUMNS)}) "
+                 "FROM STDIN WITH (FORMAT csv)")
+    # The driver's connection, inside the transaction the request is in.
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(statement, buffer)
 
 
 def list_for(dbsession, owner) -> list:

@@ -128,3 +128,30 @@ def test_migrations_go_down_to_nothing_and_up_again(kind, tmp_path):
                 assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_brackets")) == 40
         finally:
             engine.dispose()
+
+
+def _row(index):
+    """Varied figures: both married values, big salaries, rates with four decimals."""
+    return dict(married=index % 2 == 0, children=index % 5, salary=index * 9_973,
+                tax=index * 1_234, surcharge=index % 7, discount=index % 11,
+                reduction=index % 13, rate=[0, 0.14, 0.3, 0.41, 0.45, 0.4525][index % 6],
+                year=2019 + index % 8, rules="law")
+
+
+@pytest.mark.parametrize("sizes", [(1, 1, 3), (250, 1, 120)],
+                         ids=["single-rows", "bulk-rows"])
+def test_recorded_simulations_read_back_exactly(dbsession, sizes):
+    """What record() answers is what is stored: numbers follow on from one call to the
+    next, whatever the way the rows go in (one INSERT, executemany, or PostgreSQL's COPY
+    from 100 rows on)."""
+    from impots_pyramid import simulations
+
+    simulations.ensure_owner(dbsession, "bulk-owner")
+    answered, start = [], 0
+    for size in sizes:
+        rows = [_row(start + i) for i in range(size)]
+        answered += simulations.record(dbsession, "bulk-owner", rows)
+        start += size
+    assert [s["id"] for s in answered] == list(range(1, start + 1))
+    assert simulations.list_for(dbsession, "bulk-owner") == answered
+    assert answered[0]["married"] == "yes" and answered[1]["married"] == "no"

@@ -7,6 +7,8 @@ import dataclasses
 import re
 from typing import Iterable, Mapping
 
+from .course import COURSE_TAX_YEAR
+
 MAX_CHILDREN = 20
 MAX_SALARY = 1_000_000_000
 RULE_NAMES = ("law", "course")
@@ -110,15 +112,22 @@ def parse_integer(value, field, low, high, what="a whole number") -> int:
     return number
 
 
+def _parse_children(value) -> int:
+    return parse_integer(value, "children", 0, MAX_CHILDREN)
+
+
+def _parse_salary(value) -> int:
+    return parse_integer(value, "salary", 0, MAX_SALARY, "a whole number of euros")
+
+
+HOUSEHOLD_PARSERS = {"married": parse_married, "children": _parse_children,
+                     "salary": _parse_salary}
+
+
 def parse_household(raw: Mapping) -> Household:
     """Validate the three fields of a household; raise InvalidInput naming every bad one."""
     values, errors = {}, []
-    parsers = {
-        "married": parse_married,
-        "children": lambda v: parse_integer(v, "children", 0, MAX_CHILDREN),
-        "salary": lambda v: parse_integer(v, "salary", 0, MAX_SALARY, "a whole number of euros"),
-    }
-    for field, parse in parsers.items():
+    for field, parse in HOUSEHOLD_PARSERS.items():
         value = field_value(raw, field)
         if value is None:
             errors.append(FieldError(field, None, "missing"))
@@ -152,8 +161,6 @@ def parse_rules(value) -> str:
 
 def check_rules_for_year(rules: str, year: int, raw_year=None) -> None:
     """The course's rules exist for its tax year only; the error names ``year``."""
-    from .course import COURSE_TAX_YEAR
-
     if rules == "course" and year != COURSE_TAX_YEAR:
         raise InvalidInput([FieldError(
             "year", _display(raw_year if raw_year is not None else year),
