@@ -2,12 +2,21 @@
 elements, a list repeated <item> elements (so a one-element list is still a list),
 scalars text; None an empty element. Building XML is safe with the standard library;
 parsing untrusted XML is not, and is done with defusedxml (see ``parse``)."""
+import re
 import xml.etree.ElementTree as ET
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
+
+
+# Characters XML 1.0 cannot carry, even escaped (controls, surrogates, U+FFFE/U+FFFF): a
+# value echoed back from a client's input may hold them; they become U+FFFD.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A key that is no XML name (an echoed JSON key such as "2 children") is written
+# <field name="...">, so that the document stays well-formed.
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 class XMLInputError(ValueError):
@@ -17,13 +26,20 @@ class XMLInputError(ValueError):
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return _NOT_XML.sub("\ufffd", str(value))
+
+
+def _child(parent, key):
+    key = str(key)
+    if _XML_NAME.fullmatch(key):
+        return ET.SubElement(parent, key)
+    return ET.SubElement(parent, "field", name=_text(key))
 
 
 def _fill(element, value):
     if isinstance(value, dict):
         for key, child in value.items():
-            _fill(ET.SubElement(element, str(key)), child)
+            _fill(_child(element, key), child)
     elif isinstance(value, (list, tuple)):
         for child in value:
             _fill(ET.SubElement(element, "item"), child)
