@@ -2,8 +2,9 @@
 
 pyramid_session_redis writes the session in response and finished callbacks, which run
 after every tween: a Redis outage there would escape as a bare 500 from the WSGI server.
-This tween, just under the exception view tween, writes it as soon as the view returns,
-so that an unreachable session store becomes the action API's 171 / HTTP 503 answer.
+This tween, just under the exception view tween, writes it as soon as the view returns
+(or raises), so that an unreachable session store becomes the action API's 171 / HTTP 503
+answer.
 """
 from pyramid.tweens import EXCVIEW
 from pyramid_session_redis.session import RedisSession
@@ -17,22 +18,36 @@ def _abandon(session) -> None:
     state = session.__dict__.get("_session_state")
     if state is not None:
         state.dont_persist = state.dont_refresh = True
-        state.managed_dict.clear()
+        # Only a new session is emptied: the cookie callback invalidates an empty stored
+        # one, a Redis DEL after the exception views (the bare 500 of a Redis that dies
+        # between reading the session and writing it back).
+        if state.new:
+            state.managed_dict.clear()
+
+
+def _write(request) -> None:
+    session = request.__dict__.get("session")  # only if this request opened it
+    if isinstance(session, RedisSession):
+        try:
+            # The library's own end-of-request write, done now; the callbacks that
+            # run later find nothing left to write.
+            session._deferred_callback(request)
+            session.session_id_safecheck  # the new session's id, for its cookie
+        except SESSION_STORE_ERRORS:
+            _abandon(session)
+            raise
 
 
 def session_flush_tween_factory(handler, registry):
     def session_flush_tween(request):
-        response = handler(request)
-        session = request.__dict__.get("session")  # only if this request opened it
-        if isinstance(session, RedisSession):
-            try:
-                # The library's own end-of-request write, done now; the callbacks that
-                # run later find nothing left to write.
-                session._deferred_callback(request)
-                session.session_id_safecheck  # the new session's id, for its cookie
-            except SESSION_STORE_ERRORS:
-                _abandon(session)
-                raise
+        try:
+            response = handler(request)
+        except Exception:
+            # A failed view too (its session still needs its expiry refreshed): if Redis
+            # is gone, the answer is the store's 503, not a 500 from the finished callback.
+            _write(request)
+            raise
+        _write(request)
         return response
 
     return session_flush_tween
