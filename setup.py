@@ -21,7 +21,7 @@ requires = [
     "pyramid_retry",
     "pyramid_session_redis>=1.8",
     "pyramid_tm",
-    "redis",
+    "redis[hiredis]",      # hiredis: the C reply parser, half the client's cost per command
     "SQLAlchemy>=2.0",
     "tqdm",                # progress bar of impots-batch
     "transaction",

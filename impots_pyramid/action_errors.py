@@ -84,11 +84,20 @@ def database_unavailable(exc, request):
 
 
 def is_transient(exc) -> bool:
-    """A deadlock, serialization failure or lock timeout: trying again will do."""
+    """A deadlock, serialization failure or lock timeout, or a pooled connection that the
+    database had dropped (SQLAlchemy discards the pool with it): trying again will do."""
     if not isinstance(exc, DBAPIError):
         return False
+    if exc.connection_invalidated:
+        return True
     code = getattr(exc.orig, "pgcode", None) or (exc.orig.args[0] if exc.orig.args else None)
     return code in ("40001", "40P01", 1213, 1205) or "database is locked" in str(exc.orig)
+
+
+def _maybe_committed(exc, request) -> bool:
+    """A connection lost during the commit (pyramid_tm has left the request's transaction
+    by then, removing tm.active): the commit may have been applied; no second try."""
+    return exc.connection_invalidated and "tm.active" not in request.environ
 
 
 class RetryFirstPredicate:
@@ -104,7 +113,8 @@ class RetryFirstPredicate:
     phash = text
 
     def __call__(self, context, request):
-        if self.value and is_transient(context) and not is_last_attempt(request):
+        if self.value and is_transient(context) and not is_last_attempt(request) \
+                and not _maybe_committed(context, request):
             mark_error_retryable(context)
             return False
         return True

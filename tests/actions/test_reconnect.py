@@ -1,0 +1,58 @@
+"""Pooled connections that the database dropped (a restart, an idle timeout, an
+administrator) are not checked before each use (no pre-ping round trip per request); the
+first statement finds out, and the request runs again on a new connection: the client
+never sees it."""
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from impots_pyramid import main
+from tests.actions.client import ActionClient
+from tests.conftest import base_settings
+
+pytestmark = pytest.mark.postgresql
+APPLICATION_NAME = "impots-reconnect-test"
+
+
+def drop_connections(url: str) -> int:
+    """What a database restart does to the app's pool: its connections are cut."""
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        cut = connection.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = :name"), {"name": APPLICATION_NAME}).scalar()
+    admin.dispose()
+    return cut
+
+
+def test_a_calculation_on_a_dropped_connection_is_answered_and_stored_once(postgresql_url):
+    # The app's own connections carry a name, so that only they are cut.
+    url = make_url(postgresql_url).update_query_dict({"application_name": APPLICATION_NAME})
+    app = main({}, **base_settings(url.render_as_string(hide_password=False)))
+    client = ActionClient(app, "json").start()
+    assert client.calculate(married="yes", children="2", salary="55555")[1]["status"] == 300
+
+    assert drop_connections(postgresql_url) >= 1
+    status, data = client.calculate(married="no", children="0", salary="30000")
+
+    assert (status, data["status"]) == (200, 300), data
+    assert [s["id"] for s in client.simulations()] == [1, 2]
+
+
+@pytest.mark.parametrize("in_transaction, retried", [(True, True), (False, False)],
+                         ids=["during-the-view", "during-the-commit"])
+def test_a_dropped_connection_is_retried_only_before_the_commit(in_transaction, retried):
+    """Cut during the commit, the commit may have been applied: a second try could store
+    the simulation twice, so the client gets the 503 instead."""
+    from pyramid.testing import DummyRequest
+    from sqlalchemy.exc import OperationalError
+
+    from impots_pyramid.action_errors import RetryFirstPredicate
+
+    environ = {"retry.attempt": 0, "retry.attempts": 3}
+    if in_transaction:
+        environ["tm.active"] = True
+    lost = OperationalError("COMMIT", {}, Exception("server closed the connection"),
+                            connection_invalidated=True)
+    exception_view_applies = RetryFirstPredicate(True, None)(lost, DummyRequest(environ=environ))
+    assert exception_view_applies is not retried
