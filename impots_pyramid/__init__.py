@@ -16,6 +16,7 @@ def main(global_config, **settings):
         config.include(".renderers")
         config.include(".xml")
         config.include(".predicates")
+        config.include(".encoding")
         config.include(".checks")
         config.include(".throttle")
         config.include(".routes")

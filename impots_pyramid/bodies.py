@@ -30,6 +30,7 @@ received (JSON values keep their types, CSV and XML values are text); validating
 import csv
 import io
 import json
+import math
 import re
 
 from . import xml
@@ -104,9 +105,16 @@ def decode(body: bytes) -> str:
                         {"byte": exc.start + 1}) from None
 
 
+def _finite_or_text(text: str):
+    """A JSON number a float can hold, else its text (1e400, NaN, Infinity): validation
+    then names it, and no answer echoes an Infinity that strict JSON cannot carry."""
+    number = float(text)
+    return number if math.isfinite(number) else text
+
+
 def from_json(text: str, body: bytes) -> list:
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=_finite_or_text, parse_constant=_finite_or_text)
     except json.JSONDecodeError as exc:
         raise BodyError(400, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
                         {"line": exc.lineno, "column": exc.colno}) from None

@@ -4,7 +4,8 @@ Views opt in with ``action_checks=True``:
 1. no response type in the session (except init-session): 101, HTTP 400;
 2. not authenticated (except init-session and authenticate-user): 101, HTTP 401;
 3. a body over ``impots.max_body_bytes``: the action's failure status, HTTP 413, before
-   anything parses it;
+   anything parses it; a form in another charset than UTF-8 (415) or a query string that
+   is not UTF-8 (400), before anything decodes them;
 4. CSRF (``impots.csrf``): an unsafe request without the session's token (form field
    ``csrf_token`` or header ``X-CSRF-Token``): 121, HTTP 403. HTTP Basic requests need none.
 Then the session's activity is noted (at most once a minute) for impots-purge.
@@ -18,6 +19,7 @@ from pyramid.csrf import check_csrf_token
 
 from . import simulations
 from .bodies import BodyError, read_body
+from .encoding import EncodingError, check_encoding
 from .envelope import CSRF_FAILED, NO_SESSION, ActionFailure, action_name, fail
 from .predicates import SESSION_TYPE_KEY
 
@@ -54,6 +56,10 @@ def run_checks(request, state_changing=False) -> None:
         raise fail(request, [f"{name} changes the session: use POST (with the CSRF token)"],
                    405, {"Allow": "POST"})
     check_body_size(request, settings["impots.max_body_bytes"])
+    try:
+        check_encoding(request)  # before anything reads the form (the CSRF token)
+    except EncodingError as exc:
+        raise fail(request, [exc.message], exc.http_status)
     unsafe = settings["impots.csrf"] and request.method not in SAFE_METHODS
     if unsafe and (request.identity or {}).get("via") != "basic":
         if not check_csrf_token(request, token=CSRF_FIELD, header=CSRF_HEADER, raises=False):

@@ -101,6 +101,15 @@ def _calculation_row(calculation, figures: dict) -> dict:
             "year": calculation.year, "rules": calculation.rules}
 
 
+def session_owner(request) -> str:
+    """The key of the session's simulations, made on first need: a session that never
+    logged in (an API client sending HTTP Basic credentials) has none yet."""
+    owner = request.session.get(OWNER_KEY)
+    if owner is None:
+        owner = request.session[OWNER_KEY] = simulations.new_owner_key()
+    return owner
+
+
 def parse_request_calculation(request, raw):
     settings = request.registry.settings
     return parse_calculation(raw, request.tax_years, settings["impots.default_year"],
@@ -115,7 +124,7 @@ def calculate_tax(request):
         raise fail(request, exc.messages, 400)
     result = calculate(calculation.household, request.tax_years[calculation.year],
                        calculation.rules)
-    [simulation] = simulations.record(request.dbsession, request.session[OWNER_KEY],
+    [simulation] = simulations.record(request.dbsession, session_owner(request),
                                       [_calculation_row(calculation, result.outputs())])
     return success(request, simulation)
 
@@ -140,7 +149,7 @@ def calculate_taxes(request):
         raise fail(request, answer, 400)
     rows = [_calculation_row(calculation, figures) for calculation, figures
             in zip(calculations, calculate_batch(calculations, request.tax_years))]
-    return success(request, simulations.record(request.dbsession, request.session[OWNER_KEY], rows))
+    return success(request, simulations.record(request.dbsession, session_owner(request), rows))
 
 
 @action_view("list-simulations", request_method="GET")

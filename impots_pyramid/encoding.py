@@ -1,0 +1,44 @@
+"""Requests that are not UTF-8, refused with a message instead of WebOb's exceptions.
+
+WebOb decodes form fields and query strings as UTF-8 only: another declared charset
+raises (a DeprecationWarning, as an exception) and bytes that are not UTF-8 raise
+UnicodeDecodeError, both 500s if nobody looks first. The action checks call
+``check_encoding`` before anything reads the form; a path that is not UTF-8 fails before
+any route matches, so its answer is a view of its own, for every URL.
+"""
+from urllib.parse import quote
+
+from pyramid.exceptions import URLDecodeError
+from pyramid.httpexceptions import HTTPBadRequest
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class EncodingError(ValueError):
+    def __init__(self, message: str, http_status: int):
+        super().__init__(message)
+        self.message, self.http_status = message, http_status
+
+
+def _as_sent(text: str) -> str:
+    """A WSGI string (bytes as latin-1) shown percent-encoded, as the client sent it."""
+    return quote(text.encode("latin-1"), safe="/=&;,:+")
+
+
+def check_encoding(request) -> None:
+    if request.content_type in FORM_TYPES and request.charset != "UTF-8":
+        raise EncodingError(f"form data must be UTF-8, not {request.charset}", 415)
+    try:
+        request.GET
+    except UnicodeDecodeError:
+        raise EncodingError("the query string is not UTF-8: "
+                            f"{_as_sent(request.environ.get('QUERY_STRING', ''))}", 400) from None
+
+
+def url_not_utf8(exc, request):
+    return HTTPBadRequest(f"the URL's path is not UTF-8: "
+                          f"{_as_sent(request.environ.get('PATH_INFO', ''))}")
+
+
+def includeme(config):
+    config.add_exception_view(url_not_utf8, context=URLDecodeError)
