@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: serve test install install-testing clean
+.PHONY: serve test bench install install-testing clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ serve: install
 
 test: install-testing
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Our service, the Flask peer and a Pyramid "hello" side by side (see README, Benchmarks).
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python bench/compare.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info test-output .pytest_cache
