@@ -174,8 +174,11 @@ def year_parameter(years) -> dict:
             "schema": {"type": "integer", "enum": sorted(years)},
             "description": "a tax year of the database (404 otherwise)"}
 
-RULES_PARAMETER = {"name": "rules", "in": "query", "required": False, "schema": RULES,
-                   "description": "law (default) or course (tax year 2019 only)"}
+# Empty is accepted as absent, as in the forms of the action API.
+RULES_PARAMETER = {"name": "rules", "in": "query", "required": False,
+                   "schema": {"type": "string", "enum": ["law", "course", ""]},
+                   "description": "law or course (tax year 2019 only); absent or empty: "
+                                  "the service's default (impots.rules)"}
 
 
 def read(summary, schema_name, parameters=(), extra=None) -> dict:

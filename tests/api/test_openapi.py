@@ -57,3 +57,13 @@ def test_every_route_of_the_action_api_is_described(testapp):
     paths = testapp.get("/api/openapi.json").json["paths"]
     described = set(ACTION_ROUTES.values()) | set(VIEW_ROUTES.values())
     assert sorted(described - set(paths)) == []
+
+
+def test_an_empty_rules_parameter_is_described_as_the_service_accepts_it(testapp, auth):
+    """Found by schemathesis: rules= (empty) means the default, and the document says so."""
+    get = testapp.get("/api/openapi.json").json["paths"]["/api/tax-years/{year}/tax"]["get"]
+    [rules] = [p for p in get["parameters"] if p["name"] == "rules"]
+    assert "" in rules["schema"]["enum"]
+    answer = testapp.get("/api/tax-years/2019/tax?married=no&children=5&salary=0&rules=",
+                         headers=auth)
+    assert (answer.status_code, answer.json["rules"]) == (200, "law")
