@@ -41,14 +41,11 @@ def _write(request) -> None:
 def session_flush_tween_factory(handler, registry):
     def session_flush_tween(request):
         try:
-            response = handler(request)
-        except Exception:
-            # A failed view too (its session still needs its expiry refreshed): if Redis
-            # is gone, the answer is the store's 503, not a 500 from the finished callback.
+            return handler(request)
+        finally:
+            # After a failed view too (its session still needs its expiry refreshed): if
+            # Redis is gone, the answer is the store's 503, not a 500 from the callback.
             _write(request)
-            raise
-        _write(request)
-        return response
 
     return session_flush_tween
 

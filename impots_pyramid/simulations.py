@@ -67,9 +67,8 @@ def _bump(connection, owner: str, count: int, moment) -> int | None:
     return connection.execute(LAST_NUMBER, parameters).scalar()
 
 
-def reserve_numbers(dbsession, owner: str, count: int) -> range:
+def reserve_numbers(connection, dbsession, owner: str, count: int) -> range:
     """``count`` new numbers for ``owner``, creating its row the first time."""
-    connection = _writing_connection(dbsession)
     moment = now()
     last = _bump(connection, owner, count, moment)
     if last is None:
@@ -85,9 +84,9 @@ def reserve_numbers(dbsession, owner: str, count: int) -> range:
 
 def record(dbsession, owner: str, rows: list) -> list:
     """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them."""
-    numbers = reserve_numbers(dbsession, owner, len(rows))
-    values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     connection = _writing_connection(dbsession)
+    numbers = reserve_numbers(connection, dbsession, owner, len(rows))
+    values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     if len(values) == 1:
         connection.execute(INSERT_SIMULATIONS, values[0])
     elif len(values) >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2":

@@ -31,6 +31,4 @@ class TaxYearCache:
 
 
 def includeme(config):
-    cache = TaxYearCache()
-    config.registry["tax_year_cache"] = cache
-    config.add_request_method(cache.get, "tax_years", reify=True)
+    config.add_request_method(TaxYearCache().get, "tax_years", reify=True)

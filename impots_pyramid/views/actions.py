@@ -84,8 +84,7 @@ def authenticate_user(request):
             if key in request.session}
     request.session.invalidate()
     request.session.update(kept)
-    request.session.setdefault(OWNER_KEY, simulations.new_owner_key())
-    simulations.ensure_owner(request.dbsession, request.session[OWNER_KEY])
+    simulations.ensure_owner(request.dbsession, session_owner(request))
     remember(request, login)
     new_csrf_token(request)
     return success(request, "authentication successful", **_csrf_extra(request))
