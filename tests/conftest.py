@@ -30,14 +30,21 @@ def base_settings(database_url: str, **overrides) -> dict:
     return settings
 
 
-def migrated_database(kind, tmp_path_factory):
-    """A scratch database of ``kind`` at the latest migration, with the test user."""
-    with services.scratch_database(kind, tmp_path_factory.mktemp(kind)) as url:
-        engine = get_engine({"sqlalchemy.url": url})
+def migrate_with_test_user(url: str) -> None:
+    """The database at ``url`` brought to the latest migration, with the test user."""
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
         migrations.upgrade(engine)
         with get_session_factory(engine).begin() as dbsession:
             save_user(dbsession, TEST_USER, TEST_PASSWORD)
+    finally:
         engine.dispose()
+
+
+def migrated_database(kind, tmp_path_factory):
+    """A scratch database of ``kind`` at the latest migration, with the test user."""
+    with services.scratch_database(kind, tmp_path_factory.mktemp(kind)) as url:
+        migrate_with_test_user(url)
         yield url
 
 

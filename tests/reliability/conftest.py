@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from impots_pyramid.models import get_engine, get_session_factory, migrations
-from impots_pyramid.scripts.common import save_user
-from tests.conftest import TEST_PASSWORD, TEST_USER
+from tests.conftest import migrate_with_test_user
 from tests.reliability.servers import AppServer, PrivatePostgres, PrivateRedis
 
 
@@ -50,13 +48,7 @@ def private_postgres(reliability_root):
 def private_database_url(private_postgres):
     """A database in the private cluster at the latest migration, with admin/admin."""
     url = private_postgres.create_database("impots")
-    engine = get_engine({"sqlalchemy.url": url})
-    try:
-        migrations.upgrade(engine)
-        with get_session_factory(engine).begin() as dbsession:
-            save_user(dbsession, TEST_USER, TEST_PASSWORD)
-    finally:
-        engine.dispose()
+    migrate_with_test_user(url)
     return url
 
 

@@ -85,6 +85,20 @@ def outage_answers(load, went_down: float, coming_back: float) -> list:
             if answer.sent > went_down and answer.received < coming_back]
 
 
+def assert_outage_answered(server, load, wrong, part: str, went_down: float,
+                           coming_back: float) -> list:
+    """No answer that ``wrong`` refuses, no traceback, and every client refused with the
+    503 naming ``part`` while it was down; returns the answers of the outage."""
+    unexpected = [answer for answer in load.answers if wrong(answer)]
+    assert not unexpected, describe_unexpected(unexpected) + server_log(server)
+    assert_no_traceback(load.answers, server)
+    during = outage_answers(load, went_down, coming_back)
+    refused = {answer.client for answer in during if is_unavailable(answer, part)}
+    assert refused == set(range(CLIENTS)), \
+        f"clients {sorted(set(range(CLIENTS)) - refused)} got no 503 during the outage"
+    return during
+
+
 def test_redis_killed_under_load_answers_503_then_recovers(app_server, private_redis):
     pid = app_server.pid
     with Load(app_server.url, CLIENTS) as load:
@@ -117,14 +131,7 @@ def test_redis_killed_under_load_answers_503_then_recovers(app_server, private_r
             return answer.received < restarting
         return True  # anything else (500, 401, 403, no answer, not an envelope...)
 
-    unexpected = [answer for answer in answers if wrong(answer)]
-    assert not unexpected, describe_unexpected(unexpected) + server_log(app_server)
-    assert_no_traceback(answers, app_server)
-
-    during = outage_answers(load, down, restarting)
-    refused = {answer.client for answer in during if is_unavailable(answer, "session store")}
-    assert refused == set(range(CLIENTS)), \
-        f"clients {sorted(set(range(CLIENTS)) - refused)} got no 503 during the outage"
+    during = assert_outage_answered(app_server, load, wrong, "session store", down, restarting)
     lost = [answer for answer in answers if is_session_lost(answer)]
     assert sorted(answer.client for answer in lost) == list(range(CLIENTS)), \
         "each client should find its session lost once: " + describe_unexpected(lost)
@@ -167,14 +174,7 @@ def test_database_stopped_under_load_answers_503_then_recovers(app_server, priva
             return answer.received < stopping or answer.sent > back
         return True  # the sessions live in Redis, still up: no 101, no new login
 
-    unexpected = [answer for answer in answers if wrong(answer)]
-    assert not unexpected, describe_unexpected(unexpected) + server_log(app_server)
-    assert_no_traceback(answers, app_server)
-
-    during = outage_answers(load, down, restarting)
-    refused = {answer.client for answer in during if is_unavailable(answer, "database")}
-    assert refused == set(range(CLIENTS)), \
-        f"clients {sorted(set(range(CLIENTS)) - refused)} got no 503 during the outage"
+    during = assert_outage_answered(app_server, load, wrong, "database", down, restarting)
     assert all(client.logins == 1 for client in load.clients), \
         f"the sessions should have survived the outage: logins {[c.logins for c in load.clients]}"
 
