@@ -107,13 +107,28 @@ class Journey:
     def _leave(self, action):
         """Do what leads to another page, and wait until that page has replaced this one
         (a redirect to the same URL included)."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import (
+            StaleElementReferenceException, WebDriverException,
+        )
         from selenium.webdriver.support.wait import WebDriverWait
 
         old_page = self.find("html")
+
+        def replaced(driver):
+            try:
+                old_page.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:
+                # ChromeDriver (156) may say it this way while the new page comes in.
+                if "does not belong to the document" in (exc.msg or ""):
+                    return True
+                raise
+
         action()
         wait = WebDriverWait(self.driver, 10)
-        wait.until(expected_conditions.staleness_of(old_page))
+        wait.until(replaced)
         wait.until(lambda driver: driver.execute_script("return document.readyState") == "complete")
 
     def click(self, css):
