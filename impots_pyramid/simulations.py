@@ -82,9 +82,34 @@ def reserve_numbers(connection, dbsession, owner: str, count: int) -> range:
     return range(last - count + 1, last + 1)
 
 
+# One calculation on PostgreSQL: the owner's number taken and the row inserted in one
+# statement (a data-modifying CTE), one round trip instead of two. Its RETURNING is empty
+# when the owner has no row yet; record() then takes the general path, which makes it.
+_BUMPED = BUMP_RETURNING.cte("bumped")
+INSERT_ONE_NUMBERED = (
+    insert(SIMULATIONS)
+    .from_select(("owner", "number") + SIMULATION_COLUMNS, select(
+        bindparam("owner", type_=SIMULATIONS.c.owner.type), _BUMPED.c.last_number,
+        *(bindparam(column, type_=SIMULATIONS.c[column].type) for column in SIMULATION_COLUMNS)))
+    .returning(SIMULATIONS.c.number))
+
+
+def _record_one_numbered(connection, owner: str, row: dict) -> dict | None:
+    if connection.dialect.name != "postgresql":  # no UPDATE in a CTE elsewhere
+        return None
+    value = {"owner": owner, **row}
+    number = connection.execute(INSERT_ONE_NUMBERED,
+                                {**value, "count": 1, "moment": now()}).scalar()
+    return None if number is None else {**value, "number": number}
+
+
 def record(dbsession, owner: str, rows: list) -> list:
     """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them."""
     connection = _writing_connection(dbsession)
+    if len(rows) == 1:
+        value = _record_one_numbered(connection, owner, rows[0])
+        if value is not None:
+            return [public_view(value)]
     numbers = reserve_numbers(connection, dbsession, owner, len(rows))
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     if len(values) == 1:

@@ -155,3 +155,25 @@ def test_recorded_simulations_read_back_exactly(dbsession, sizes):
     assert [s["id"] for s in answered] == list(range(1, start + 1))
     assert simulations.list_for(dbsession, "bulk-owner") == answered
     assert answered[0]["married"] == "yes" and answered[1]["married"] == "no"
+
+
+def test_one_calculation_is_one_statement_on_postgresql(engine, dbsession):
+    """The path of every calculation: on PostgreSQL the owner's number is taken and the
+    row inserted by one statement; the other databases need two (MariaDB three)."""
+    from impots_pyramid import simulations
+
+    statements = []
+
+    def count(connection, cursor, statement, *rest):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = simulations.record(dbsession, "one-by-one", [_row(1)])  # makes its owner row
+        statements.clear()
+        second = simulations.record(dbsession, "one-by-one", [_row(2)])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert [first[0]["id"], second[0]["id"]] == [1, 2]
+    assert simulations.list_for(dbsession, "one-by-one") == first + second
+    assert len(statements) == {"postgresql": 1, "sqlite": 2, "mysql": 3}[engine.dialect.name]
