@@ -28,6 +28,13 @@ def _abandon(session) -> None:
 def _write(request) -> None:
     session = request.__dict__.get("session")  # only if this request opened it
     if isinstance(session, RedisSession):
+        state = session.__dict__.get("_session_state")
+        if state is not None:
+            # The library sends an EXPIRE after every request that read the session. Ours
+            # carry their expiry in the payload and are rewritten, TTL included, once it
+            # is due (sessions.redis_session_factory): that EXPIRE is a round trip for
+            # nothing.
+            state.dont_refresh = True
         try:
             # The library's own end-of-request write, done now; the callbacks that
             # run later find nothing left to write.

@@ -45,10 +45,25 @@ def redis_client(settings) -> redis.Redis:
                                 health_check_interval=30)
 
 
+def refresh_window(timeout: int) -> int:
+    """How long a Redis session's expiry may go unrefreshed: a minute, or less for a short
+    timeout (a 1-second test session is refreshed on every request)."""
+    return min(60, timeout // 60)
+
+
 def redis_session_factory(settings, client):
+    # The library refreshes a session's expiry with an EXPIRE on every request that reads
+    # it: a second round trip to Redis. Here the expiry travels in the payload (checked in
+    # Python on every read) and is pushed forward only once it is due, at most once a
+    # ``refresh_window`` (by rewriting the session, which sets its TTL again). With the
+    # trigger at the whole timeout, a session still lives at least ``session_timeout``
+    # seconds after its last request, and at most ``refresh_window`` seconds more.
+    timeout = settings["impots.session_timeout"]
     return RedisSessionFactory(
         settings.get("session.secret") or DEVELOPMENT_SECRET,
-        timeout=settings["impots.session_timeout"],
+        timeout=timeout + refresh_window(timeout),
+        timeout_trigger=timeout,
+        python_expires=True,
         cookie_name=COOKIE_NAME,
         cookie_secure=settings["session.secure"],
         cookie_httponly=True,
@@ -58,6 +73,10 @@ def redis_session_factory(settings, client):
         serialize=json_to_bytes,
         deserialize=json_from_bytes,
         set_redis_ttl=True,
+        # Every change goes through the session's own methods (no nested value is changed
+        # in place): no need to serialize and hash the session on every request to find
+        # out whether it changed.
+        detect_changes=False,
     )
 
 

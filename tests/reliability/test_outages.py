@@ -236,27 +236,60 @@ def terminate_backend(database_url: str, pid: int) -> None:
         observer.dispose()
 
 
-def logged_in_client(server) -> ActionClient:
-    """A session that has calculated once: tax years read, activity noted, owner row made."""
+def logged_in_client(server, calculations: int = 1) -> ActionClient:
+    """A logged-in session (owner row made at login). After a first calculation it has
+    also read the tax years and noted its activity (a session write, once a minute)."""
     client = ActionClient(server.url)
-    answers = client.start() + [client.calculate(**HOUSEHOLD)]
+    answers = client.start() + [client.calculate(**HOUSEHOLD) for _ in range(calculations)]
     assert all(answer.ok for answer in answers), describe_unexpected(answers)
     return client
 
 
-def test_redis_dying_mid_request_answers_503_not_500(app_server, private_redis,
-                                                     private_database_url):
-    # The session is read, then Redis dies before it is written back: the write fails
-    # after the view, and nothing may then try Redis again outside the exception views.
-    client = logged_in_client(app_server)
+def stored_simulations(database_url: str) -> int:
+    engine = sa.create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(sa.text("SELECT count(*) FROM simulations"))
+    finally:
+        engine.dispose()
+
+
+def calculate_while_redis_dies(client, private_redis, database_url):
+    """A calculation held inside its database work (after its session was read) while
+    Redis is killed; returns its answer."""
     with concurrent.futures.ThreadPoolExecutor(1) as executor:
-        with table_locked(private_database_url, SESSION_OWNERS) as blocked_backend:
+        with table_locked(database_url, SESSION_OWNERS) as blocked_backend:
             pending = executor.submit(client.calculate, **HOUSEHOLD)
             blocked_backend()
             private_redis.kill()
-        answer = pending.result(timeout=60)
+        return pending.result(timeout=60)
+
+
+def test_redis_dying_mid_request_answers_503_not_500(app_server, private_redis,
+                                                     private_database_url):
+    # The first calculation notes the session's activity: its session must be written
+    # back after the view, and Redis is gone by then. Nothing may then try Redis again
+    # outside the exception views, and the simulation is not kept (the transaction is
+    # aborted with the failed write).
+    client = logged_in_client(app_server, calculations=0)
+    before = stored_simulations(private_database_url)
+    answer = calculate_while_redis_dies(client, private_redis, private_database_url)
     assert is_unavailable(answer, "session store"), answer.describe() + server_log(app_server)
     assert_no_traceback([answer], app_server)
+    assert stored_simulations(private_database_url) == before
+
+
+def test_redis_dying_after_the_session_is_read_spares_a_request_with_nothing_to_write(
+        app_server, private_redis, private_database_url):
+    # A session's expiry is rewritten once a minute at most (sessions.py): a calculation
+    # in between does not touch Redis after reading its session, so it is answered and
+    # stored although Redis died meanwhile.
+    client = logged_in_client(app_server)
+    before = stored_simulations(private_database_url)
+    answer = calculate_while_redis_dies(client, private_redis, private_database_url)
+    assert answer.ok and answer.status == 300, answer.describe() + server_log(app_server)
+    assert_no_traceback([answer], app_server)
+    assert stored_simulations(private_database_url) == before + 1
 
 
 def test_database_and_redis_dying_mid_request_answer_503_not_500(

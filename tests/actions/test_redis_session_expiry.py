@@ -1,0 +1,110 @@
+"""Redis sessions cost one command per request, and still expire as the spec says.
+
+A request that changes nothing in its session only reads it (GET): no EXPIRE, no write.
+The expiry travels in the session and is rewritten (SETEX) once it is due, at most once a
+minute; a session lives at least ``impots.session_timeout`` seconds after its last
+request, and is refused after that even while Redis still holds it.
+"""
+import json
+
+import pytest
+import redis
+from pyramid_session_redis import session as redis_session
+from pyramid_session_redis import util as redis_session_util
+
+from impots_pyramid import main
+from tests.actions.client import ActionClient
+from tests.conftest import base_settings
+
+pytestmark = pytest.mark.redis
+
+TIMEOUT = 7200  # the default; its refresh window is 60 s
+HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}
+
+
+@pytest.fixture
+def store(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()  # one session in it: the test's
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The session library's clock (whole seconds), moved by the test."""
+    start = redis_session_util.int_time()
+    now = {"offset": 0}
+
+    def int_time():
+        return start + now["offset"]
+
+    monkeypatch.setattr(redis_session, "int_time", int_time)
+    monkeypatch.setattr(redis_session_util, "int_time", int_time)
+
+    def at(offset):
+        now["offset"] = offset
+        return start + offset
+
+    at.start = start
+    return at
+
+
+@pytest.fixture
+def client(sqlite_url, redis_url, store):
+    app = main({}, **base_settings(sqlite_url, **{
+        "session.type": "redis", "redis.sessions.url": redis_url,
+        "impots.session_timeout": str(TIMEOUT)}))
+    client = ActionClient(app)
+    client.start()
+    return client
+
+
+def the_session(store):
+    [key] = [key for key in store.keys() if not key.startswith(b"LIMITS")]
+    return key, json.loads(store.get(key))
+
+
+def commands(store) -> dict:
+    stats = store.info("commandstats")
+    return {name.removeprefix("cmdstat_"): stats[name]["calls"] for name in stats}
+
+
+def test_a_request_that_changes_nothing_only_reads_its_session(client, store):
+    client.calculate(**HOUSEHOLD)  # the first notes the session's activity (a write)
+    store.config_resetstat()
+    for _ in range(3):
+        assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
+    used = commands(store)
+    for own in ("info", "config|resetstat"):  # the test's
+        used.pop(own, None)
+    assert used == {"get": 3}
+
+
+def test_the_expiry_is_rewritten_once_due_and_outlives_the_last_request(client, store,
+                                                                        clock):
+    client.calculate(**HOUSEHOLD)  # the first notes the session's activity (a write)
+    key, session = the_session(store)
+    expires = session["x"]
+    assert expires == clock.start + TIMEOUT + 60
+    store.expire(key, 1000)  # a TTL the test can tell from a rewritten one
+
+    clock(59)  # not yet due: neither the payload nor the TTL changes
+    assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
+    assert the_session(store)[1]["x"] == expires and store.ttl(key) <= 1000
+
+    # The worst case: idle for the whole timeout after a request that rewrote nothing.
+    last_request = clock(59 + TIMEOUT)
+    assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
+    # Due: rewritten, with the full TTL, and the same id.
+    assert the_session(store) == (key, {**the_session(store)[1], "x": last_request + TIMEOUT + 60})
+    assert store.ttl(key) > TIMEOUT
+
+
+def test_a_session_is_refused_after_its_timeout_though_redis_still_holds_it(client, store,
+                                                                            clock):
+    key, _ = the_session(store)
+    clock(TIMEOUT + 61)
+    status, data = client.get("/list-simulations")
+    assert (status, data["status"]) == (400, 101)
+    assert store.ttl(key) > 0  # Redis has not dropped it yet: the payload's expiry did
