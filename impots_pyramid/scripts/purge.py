@@ -5,8 +5,17 @@ import argparse
 from sqlalchemy.orm import Session
 
 from .. import simulations
+from ..checks import TOUCH_INTERVAL
 from ..models import get_engine
+from ..sessions import refresh_window
 from .common import load_settings
+
+
+def idle_limit(timeout: int) -> int:
+    """Seconds after a session's recorded activity past which it has surely expired: its
+    activity is recorded at most once a ``TOUCH_INTERVAL``, and a Redis session outlives
+    its last request by up to its ``refresh_window``."""
+    return timeout + TOUCH_INTERVAL + refresh_window(timeout)
 
 
 def main(argv=None):
@@ -17,15 +26,15 @@ def main(argv=None):
     parser.add_argument("config_uri", help="the ini file, e.g. production.ini")
     args = parser.parse_args(argv)
     settings = load_settings(args.config_uri)  # read once: logging, timeout, database
-    timeout = settings["impots.session_timeout"]
+    limit = idle_limit(settings["impots.session_timeout"])
     engine = get_engine(settings)
     try:
         with Session(engine) as dbsession, dbsession.begin():
-            sessions, count = simulations.purge(dbsession, timeout)
+            sessions, count = simulations.purge(dbsession, limit)
     finally:
         engine.dispose()
     print(f"purged {count} simulation(s) of {sessions} expired session(s) "
-          f"(idle for more than {timeout} s)")
+          f"(idle for more than {limit} s)")
 
 
 if __name__ == "__main__":

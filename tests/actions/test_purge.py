@@ -12,6 +12,9 @@ from tests.conftest import base_settings, migrated_database
 
 
 def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):
+    """With a 600 s timeout, a session whose activity was recorded 650 s ago may still be
+    alive (activity is recorded once a minute; a Redis session lives up to 10 s more):
+    kept. One recorded an hour ago: purged."""
     # A database of its own: other tests' sessions must not count.
     databases = migrated_database("sqlite", tmp_path_factory)
     sqlite_url = next(databases)
@@ -26,12 +29,15 @@ def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):
         old_key = connection.scalar(sa.select(Simulation.owner).where(Simulation.salary == 30000))
         connection.execute(sa.update(SessionOwner).where(SessionOwner.key == old_key)
                            .values(last_seen=stale))
+        connection.execute(sa.update(SessionOwner).where(SessionOwner.key != old_key).values(
+            last_seen=datetime.datetime.utcnow() - datetime.timedelta(seconds=650)))
     ini = tmp_path / "purge.ini"
     ini.write_text(f"[app:main]\nuse = egg:impots_pyramid\nsqlalchemy.url = {sqlite_url}\n"
                    "impots.session_timeout = 600\n")
     result = subprocess.run([sys.executable, "-m", "impots_pyramid.scripts.purge", str(ini)],
                             capture_output=True, text=True, check=True)
-    assert "purged 1 simulation(s) of 1 expired session(s)" in result.stdout
+    assert "purged 1 simulation(s) of 1 expired session(s) (idle for more than 670 s)" \
+        in result.stdout
     assert old.get("/list-simulations")[1]["response"] == []
     assert [s["salary"] for s in recent.simulations()] == [40000]
     assert len(keys) >= 2
