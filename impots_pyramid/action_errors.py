@@ -5,7 +5,8 @@
   which; nothing is cached, so the service recovers by itself when it comes back;
 - anything else: 131, HTTP 500, logged with its traceback; the client learns what failed,
   not how.
-The answer is in the session's response type when the session can be read, else JSON.
+The answer is in the session's response type when the session can be read, else JSON;
+init-session/json and init-session/xml answer in the type they set, failures included.
 They are registered for the action routes only; the resource API has its own.
 """
 import logging
@@ -37,6 +38,15 @@ def _session_type(request):
         return None
 
 
+def _type_being_set(request):
+    """json or xml for init-session/json and init-session/xml, which answer in it."""
+    if action_name(request) == "init-session":
+        requested = (request.matchdict or {}).get("type")
+        if requested in ("json", "xml"):
+            return requested
+    return None
+
+
 def _wants_pages(request) -> bool:
     """An html session; or, with none (e.g. expired), a browser that prefers pages."""
     session_type = _session_type(request)
@@ -47,13 +57,13 @@ def _wants_pages(request) -> bool:
 
 
 def _renderer_for(request) -> str:
-    return "xml" if _session_type(request) == "xml" else "json"
+    return _type_being_set(request) or ("xml" if _session_type(request) == "xml" else "json")
 
 
 def render_envelope(request, status, response, http_status, headers=None):
     # An html session's failures are pages, not envelopes: the front end registers how.
     html_failure = request.registry.get("html_failure")
-    if html_failure is not None and _wants_pages(request):
+    if html_failure is not None and _type_being_set(request) is None and _wants_pages(request):
         return html_failure(request, status, response, http_status, headers or {})
     result = render_to_response(_renderer_for(request), envelope(request, status, response),
                                 request=request, response=Response())

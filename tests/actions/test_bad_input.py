@@ -111,3 +111,19 @@ def test_batch_csv_and_xml_bodies(started):
     assert (status, data["status"]) == (200, 1500)
     assert data["response"][0]["tax"] == 22986
     assert [s["id"] for s in started.simulations()] == [1, 2]
+
+
+@pytest.mark.parametrize("session_type, url_type", [("json", "xml"), ("xml", "json"),
+                                                    ("html", "xml")])
+def test_init_session_refusing_a_query_answers_in_the_type_of_its_url(
+        testapp, session_type, url_type):
+    """init-session answers in the type it sets, and so does its refusal of a query string
+    that is not UTF-8, whatever the session's type so far."""
+    from tests.actions.client import read_envelope
+
+    testapp.get(f"/init-session/{session_type}", status="*")
+    response = testapp.get(f"/init-session/{url_type}?married=%80", status=400)
+    assert response.content_type == f"application/{url_type}"
+    data = read_envelope(response)
+    assert (data["action"], data["status"]) == ("init-session", 701)
+    assert "the query string is not UTF-8" in data["response"][0]
