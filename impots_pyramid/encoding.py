@@ -2,7 +2,8 @@
 
 WebOb decodes form fields and query strings as UTF-8 only: another declared charset
 raises (a DeprecationWarning, as an exception) and bytes that are not UTF-8 raise
-UnicodeDecodeError, both 500s if nobody looks first. The action checks call
+UnicodeDecodeError, and a multipart body that cannot be parsed (no boundary) raises
+ValueError: all 500s if nobody looks first. The action checks call
 ``check_encoding`` before anything reads the form; a path that is not UTF-8 fails before
 any route matches, so its answer is a view of its own, for every URL.
 """
@@ -26,8 +27,14 @@ def _as_sent(text: str) -> str:
 
 
 def check_encoding(request) -> None:
-    if request.content_type in FORM_TYPES and request.charset != "UTF-8":
-        raise EncodingError(f"form data must be UTF-8, not {request.charset}", 415)
+    if request.content_type in FORM_TYPES:
+        if request.charset != "UTF-8":
+            raise EncodingError(f"form data must be UTF-8, not {request.charset}", 415)
+        try:
+            request.POST
+        except ValueError as exc:  # e.g. multipart/form-data without its boundary
+            raise EncodingError(f"the form data cannot be read as {request.content_type}: "
+                                f"{exc}", 400) from None
     try:
         request.GET
     except UnicodeDecodeError:

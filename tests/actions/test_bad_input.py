@@ -127,3 +127,22 @@ def test_init_session_refusing_a_query_answers_in_the_type_of_its_url(
     data = read_envelope(response)
     assert (data["action"], data["status"]) == ("init-session", 701)
     assert "the query string is not UTF-8" in data["response"][0]
+
+
+@pytest.mark.parametrize("path, failure", [("/authenticate-user", 201),
+                                           ("/calculate-tax", 301)])
+def test_a_multipart_form_without_its_boundary_is_400(client, path, failure):
+    import webtest
+
+    client.init()
+    if path == "/calculate-tax":
+        client.login()
+    # Built by hand: WebTest would add the boundary to the header.
+    cookies = "; ".join(f"{c.name}={c.value}" for c in client.app.cookiejar)
+    request = webtest.TestRequest.blank(path, method="POST", body=b"user=admin", headers={
+        "Content-Type": "multipart/form-data", "X-CSRF-Token": client.token or "",
+        "Cookie": cookies}, environ=client.app.extra_environ)
+    status, data = client._answer(request.get_response(client.app.app))
+    assert (status, data["status"]) == (400, failure)
+    assert data["response"] == ["the form data cannot be read as multipart/form-data: "
+                                "Invalid boundary in multipart form: b''"]
