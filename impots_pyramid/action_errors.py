@@ -56,16 +56,14 @@ def _wants_pages(request) -> bool:
     return bool(offers) and offers[0][0] == "text/html"
 
 
-def _renderer_for(request) -> str:
-    return _type_being_set(request) or ("xml" if _session_type(request) == "xml" else "json")
-
-
 def render_envelope(request, status, response, http_status, headers=None):
+    format_set = _type_being_set(request)
     # An html session's failures are pages, not envelopes: the front end registers how.
     html_failure = request.registry.get("html_failure")
-    if html_failure is not None and _type_being_set(request) is None and _wants_pages(request):
+    if html_failure is not None and format_set is None and _wants_pages(request):
         return html_failure(request, status, response, http_status, headers or {})
-    result = render_to_response(_renderer_for(request), envelope(request, status, response),
+    renderer = format_set or ("xml" if _session_type(request) == "xml" else "json")
+    result = render_to_response(renderer, envelope(request, status, response),
                                 request=request, response=Response())
     result.status = http_status
     result.headers.update(headers or {})
