@@ -1,0 +1,198 @@
+"""Where a calculation's CPU goes: the service in process, its database write cut away layer
+by layer, against the ceiling's hello in the same process.
+
+    .venv/bin/python bench/breakdown.py [--requests 300] [--rounds 7]
+    .venv/bin/python bench/breakdown.py --serve "no database" --port 6600   # for wrk
+
+The service runs with bench/bench.ini (PostgreSQL, Redis sessions, CSRF on) on a fresh
+database, called as a WSGI application (no HTTP server: waitress's share is the hello
+run of compare.py). One logged-in session sends POST /calculate-tax; for each variant,
+``simulations.record`` (the one database write of a calculation) is replaced by:
+
+- as shipped: the real write (one statement in the request's transaction);
+- SELECT 1: the same transaction and round trips (BEGIN, statement, COMMIT), the
+  smallest statement;
+- transaction, no statement: the connection checked out and joined to the request's
+  transaction, nothing sent;
+- no database: no write at all (the answer made up in Python).
+
+Variants alternate within each round; it prints the median CPU time of this thread per
+request (``time.thread_time``), each variant's share of "as shipped", and hello's time as
+a fraction of each (the in-process counterpart of "flow / ceiling"). It measures; it
+asserts nothing. The made-up variants exist only here, to bound what any speed-up of the
+write could give. With ``--serve`` one variant is served under waitress (4 threads, as
+compare.py runs the service) instead, for the peers' flow.lua to measure from outside.
+"""
+import argparse
+import contextlib
+import io
+import json
+import secrets
+import statistics
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make ``bench`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    __package__ = "bench"
+
+from pyramid.paster import get_app  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from bench import hello, setup  # noqa: E402
+from impots_pyramid import simulations  # noqa: E402
+from impots_pyramid.models.simulation import public_view  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+FORM = {"married": "yes", "children": "2", "salary": "55555"}
+
+
+def call(app, method, path, cookie=None, form=None, token=None):
+    """One WSGI call, as waitress would make it; returns (status, headers, body)."""
+    body = urllib.parse.urlencode(form or {}).encode()
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "",
+               "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+               "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1",
+               "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+               "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": True,
+               "wsgi.multiprocess": False, "wsgi.run_once": False}
+    if form is not None:
+        environ.update(CONTENT_TYPE="application/x-www-form-urlencoded",
+                       CONTENT_LENGTH=str(len(body)))
+    if cookie:
+        environ["HTTP_COOKIE"] = cookie
+    if token:
+        environ["HTTP_X_CSRF_TOKEN"] = token
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer.update(status=status, headers=headers)
+
+    chunks = app(environ, start_response)
+    content = b"".join(chunks)
+    getattr(chunks, "close", lambda: None)()
+    return answer["status"], answer["headers"], content
+
+
+def _cookie(headers, previous=None):
+    found = [value.split(";")[0] for name, value in headers if name.lower() == "set-cookie"]
+    return found[-1] if found else previous
+
+
+def logged_in(app):
+    """(cookie, CSRF token) of a session after init-session/json and authenticate-user."""
+    _, headers, body = call(app, "GET", "/init-session/json")
+    cookie, token = _cookie(headers), json.loads(body)["csrf_token"]
+    form = {"user": setup.USER, "password": setup.PASSWORD, "csrf_token": token}
+    _, headers, body = call(app, "POST", "/authenticate-user", cookie, form)
+    return _cookie(headers, cookie), json.loads(body).get("csrf_token", token)
+
+
+def _made_up(owner, rows):
+    return [public_view({"owner": owner, "number": 1, **rows[0]})]
+
+
+def _select_one(dbsession, owner, rows):
+    simulations._writing_connection(dbsession).execute(text("SELECT 1"))
+    return _made_up(owner, rows)
+
+
+def _transaction_only(dbsession, owner, rows):
+    simulations._writing_connection(dbsession)
+    return _made_up(owner, rows)
+
+
+def _no_database(dbsession, owner, rows):
+    return _made_up(owner, rows)
+
+
+VARIANTS = {"as shipped": simulations.record, "SELECT 1": _select_one,
+            "transaction, no statement": _transaction_only, "no database": _no_database}
+
+
+@contextlib.contextmanager
+def recording_with(record):
+    # The views call ``simulations.record`` through the module: replacing it there is enough.
+    shipped = simulations.record
+    simulations.record = record
+    try:
+        yield
+    finally:
+        simulations.record = shipped
+
+
+def cpu_per_call(function, count: int) -> float:
+    """Microseconds of this thread's CPU per call."""
+    start = time.thread_time()
+    for _ in range(count):
+        function()
+    return (time.thread_time() - start) / count * 1e6
+
+
+def arguments(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="calculations per variant per round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds (the figures are medians)")
+    parser.add_argument("--database-url",
+                        default="postgresql+psycopg2://postgres@127.0.0.1:5432/impots_breakdown",
+                        help="dropped and created afresh")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12",
+                        help="the sessions' Redis database (emptied)")
+    parser.add_argument("--serve", choices=VARIANTS, help="serve this variant under waitress")
+    parser.add_argument("--port", type=int, default=6600, help="with --serve: 127.0.0.1's port")
+    return parser.parse_args(argv)
+
+
+def serve(app, variant: str, port: int) -> None:
+    import waitress
+
+    with recording_with(VARIANTS[variant]):
+        waitress.serve(app, listen=f"127.0.0.1:{port}", threads=4)
+
+
+def main(argv=None):
+    options = arguments(argv)
+    setup.fresh_database(options.database_url)
+    setup.empty_redis(options.redis_url)
+    app = get_app(str(HERE / "bench.ini"), options={
+        "database_url": options.database_url, "redis_url": options.redis_url,
+        "session_secret": secrets.token_hex(32), "http_port": "0"})
+    if options.serve:
+        return serve(app, options.serve, options.port)
+    cookie, token = logged_in(app)
+    ceiling = hello.make_app()
+
+    def calculation():
+        status, _, body = call(app, "POST", "/calculate-tax", cookie, FORM, token)
+        assert status.startswith("200") and b'"status": 300' in body, (status, body[:300])
+
+    def greeting():
+        call(ceiling, "GET", "/hello")
+
+    for name, record in VARIANTS.items():  # warm-up, and a check that each answers
+        with recording_with(record):
+            cpu_per_call(calculation, options.requests)
+    cpu_per_call(greeting, options.requests)
+
+    figures = {name: [] for name in VARIANTS}
+    figures["hello"] = []
+    for _ in range(options.rounds):
+        for name, record in VARIANTS.items():
+            with recording_with(record):
+                figures[name].append(cpu_per_call(calculation, options.requests))
+        figures["hello"].append(cpu_per_call(greeting, options.requests * 10))
+    medians = {name: statistics.median(values) for name, values in figures.items()}
+    shipped, ceiling_time = medians["as shipped"], medians["hello"]
+    print(f"CPU per request in process, medians of {options.rounds} rounds "
+          f"of {options.requests} calculations per variant")
+    print(f"{'variant':28s} {'µs':>8s} {'/ shipped':>10s} {'hello / it':>11s}")
+    for name in VARIANTS:
+        value = medians[name]
+        print(f"{name:28s} {value:8.0f} {value / shipped:10.2f} {ceiling_time / value:11.3f}")
+    print(f"{'hello (the ceiling app)':28s} {ceiling_time:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
