@@ -24,12 +24,24 @@ def json_from_bytes(raw: bytes) -> dict:
     return json.loads(raw)
 
 
+def refresh_window(timeout: int) -> int:
+    """How long a session's expiry may go unrefreshed: a minute, or less for a short
+    timeout (a 1-second test session is refreshed on every request)."""
+    return min(60, timeout // 60)
+
+
 def cookie_session_factory(settings):
+    # The cookie's renewal time is rewritten at most once a ``refresh_window`` (fewer
+    # Set-Cookie headers), so it may lag the last request by that much: the timeout
+    # counts the window in, and a session lives at least ``session_timeout`` seconds
+    # after its last request, at most ``refresh_window`` more, as Redis sessions do.
+    timeout = settings["impots.session_timeout"]
+    window = refresh_window(timeout)
     return SignedCookieSessionFactory(
         settings.get("session.secret") or DEVELOPMENT_SECRET,
         cookie_name=COOKIE_NAME,
-        timeout=settings["impots.session_timeout"],
-        reissue_time=60,  # refresh the expiry at most once a minute: fewer Set-Cookie headers
+        timeout=timeout + window,
+        reissue_time=window,
         secure=settings["session.secure"],
         httponly=True,
         samesite="Lax",
@@ -43,12 +55,6 @@ def redis_client(settings) -> redis.Redis:
     timeout = float(settings.get("redis.sessions.socket_timeout", 2))
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout,
                                 health_check_interval=30)
-
-
-def refresh_window(timeout: int) -> int:
-    """How long a Redis session's expiry may go unrefreshed: a minute, or less for a short
-    timeout (a 1-second test session is refreshed on every request)."""
-    return min(60, timeout // 60)
 
 
 def redis_session_factory(settings, client):

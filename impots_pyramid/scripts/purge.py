@@ -13,8 +13,8 @@ from .common import load_settings
 
 def idle_limit(timeout: int) -> int:
     """Seconds after a session's recorded activity past which it has surely expired: its
-    activity is recorded at most once a ``TOUCH_INTERVAL``, and a Redis session outlives
-    its last request by up to its ``refresh_window``."""
+    activity is recorded at most once a ``TOUCH_INTERVAL``, and a session (cookie or
+    Redis) outlives its last request by up to its ``refresh_window``."""
     return timeout + TOUCH_INTERVAL + refresh_window(timeout)
 
 
