@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import render_to_response
 
+from .encoding import readable_form
 from .envelope import NO_SESSION, SUCCESS_STATUS, UNAVAILABLE, UNEXPECTED
 
 _ = TranslationStringFactory("impots_pyramid")
@@ -81,7 +82,7 @@ def html_failure(request, status, response, http_status, headers):
     if status == LOGIN_FAILED:
         request.session[LOGIN_NOTICE_KEY] = {
             "messages": _translated(request, _login_messages(request, http_status, headers)),
-            "user": request.POST.get("user", "")[:100]}
+            "user": readable_form(request).get("user", "")[:100]}
         return see_other(request, "display-authentication-view")
     if status == CALCULATION_FAILED:
         request.session[FORM_KEY] = {"messages": messages, "errors": {}, "typed": {}}

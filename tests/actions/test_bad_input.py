@@ -146,3 +146,21 @@ def test_a_multipart_form_without_its_boundary_is_400(client, path, failure):
     assert (status, data["status"]) == (400, failure)
     assert data["response"] == ["the form data cannot be read as multipart/form-data: "
                                 "Invalid boundary in multipart form: b''"]
+
+
+@pytest.mark.parametrize("path, failure, field", [("/authenticate-user", 201, "user"),
+                                                  ("/calculate-tax", 301, "salary")])
+def test_a_form_field_sent_as_a_file_is_400(client, path, failure, field):
+    """No action takes files: a field uploaded as one is named, not turned into a 500
+    (authenticate-user) or quoted as a Python object (calculate-tax)."""
+    client.init()
+    if path == "/calculate-tax":
+        client.login()
+    fields = {"user": "admin", "password": "admin", **FIELDS_OK}
+    del fields[field]
+    status, data = client.post(path, fields, upload_files=[(field, "figure.txt", b"55555")])
+    assert (status, data["status"]) == (400, failure)
+    assert data["response"] == [f"the form field [{field}] is a file (figure.txt): "
+                                "send its value as text"]
+    if path == "/calculate-tax":
+        assert client.get("/list-simulations")[1]["response"] == []  # nothing recorded

@@ -384,9 +384,10 @@ def form_bodies(draw, token_field=None):
     if token_field is not None:
         pairs.insert(draw(st.integers(0, len(pairs))), (b"csrf_token", token_field.encode()))
     encoding = draw(st.sampled_from(["urlencoded", "urlencoded", "raw", "multipart"]))
-    if encoding == "multipart":
-        parts = [b"--fuzzboundary\r\nContent-Disposition: form-data; name=\"" + name
-                 + b"\"\r\n\r\n" + value + b"\r\n" for name, value in pairs]
+    if encoding == "multipart":  # now and then a field sent as a file
+        parts = [b"--fuzzboundary\r\nContent-Disposition: form-data; name=\"" + name + b"\""
+                 + (b'; filename="f.txt"' if draw(st.integers(0, 4)) == 0 else b"")
+                 + b"\r\n\r\n" + value + b"\r\n" for name, value in pairs]
         body = b"".join(parts) + b"--fuzzboundary--\r\n"
         return "multipart/form-data; boundary=fuzzboundary", body
     if encoding == "raw":  # not percent-encoded: '&', '=' and bytes as they come
@@ -959,6 +960,13 @@ FOUND_BY_FUZZING = [
                  {"Content-Type": "application/x-www-form-urlencoded",
                   "Authorization": basic(TEST_USER, TEST_PASSWORD)},
                  b"married=yes&children=1&salary=1", id="basic-credentials-without-login-html"),
+    pytest.param(None, False, "GET", "/authenticate-user",
+                 {"Content-Type": "application/x-www-form-urlencoded; charset=utf-16",
+                  "Accept": "text/html"}, b"[]", id="form-charset-not-utf8-login-html"),
+    pytest.param("json", False, "POST", "/authenticate-user",
+                 {"Content-Type": "multipart/form-data; boundary=fuzzboundary"},
+                 b'--fuzzboundary\r\nContent-Disposition: form-data; name="user"; '
+                 b'filename="f.txt"\r\n\r\nadmin\r\n--fuzzboundary--\r\n', id="login-field-as-file"),
 ]
 
 
