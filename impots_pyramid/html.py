@@ -54,14 +54,18 @@ def _translated(request, messages) -> list:
     return [request.localizer.translate(m) for m in messages]
 
 
-def _login_messages(request, http_status, headers) -> list:
-    """The authentication failures in the reader's language (the API's text is English)."""
+def _login_messages(http_status, headers, messages) -> list:
+    """The authentication failures in the reader's language (the API's text is English);
+    a form that could not be read, or a wrong method, in the API's own words."""
     if http_status == 429:
         return [_("Too many failed logins: try again in ${seconds} s.",
                   mapping={"seconds": headers.get("Retry-After", "?")})]
-    if http_status == 400:
+    if http_status == 401:
+        return [_("Authentication failed: wrong user name or password.")]
+    # The view's "missing field [user]", "missing field [password]".
+    if http_status == 400 and all(message.startswith("missing field [") for message in messages):
         return [_("Please enter your user name and your password.")]
-    return [_("Authentication failed: wrong user name or password.")]
+    return messages
 
 
 def html_failure(request, status, response, http_status, headers):
@@ -81,7 +85,7 @@ def html_failure(request, status, response, http_status, headers):
         return see_other(request, "init-session", type="html")
     if status == LOGIN_FAILED:
         request.session[LOGIN_NOTICE_KEY] = {
-            "messages": _translated(request, _login_messages(request, http_status, headers)),
+            "messages": _translated(request, _login_messages(http_status, headers, messages)),
             "user": readable_form(request).get("user", "")[:100]}
         return see_other(request, "display-authentication-view")
     if status == CALCULATION_FAILED:
