@@ -21,6 +21,7 @@ def main(global_config, **settings):
         config.include(".throttle")
         config.include(".routes")
         config.include(".action_errors")
+        config.include(".read_only_routes")
         config.include(".html")
         config.include(".api")
         config.scan(".views")

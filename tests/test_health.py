@@ -14,6 +14,13 @@ def test_health_is_public_json_and_ok(testapp):
     assert "Set-Cookie" not in response.headers  # no session is opened for it
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_health_asked_with_another_method_than_get_is_405(testapp, method):
+    response = testapp.request("/health", method=method, status=405)
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert "predicate" not in response.text
+
+
 @pytest.mark.redis
 def test_health_with_redis_sessions(sqlite_url, redis_url):
     app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{

@@ -21,6 +21,14 @@ def test_a_page_outside_an_html_session_starts_one(browser, path):
     assert answer.location == HOST + "/init-session/html"
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS"])
+@pytest.mark.parametrize("path", PAGES)
+def test_a_page_asked_with_another_method_than_get_is_405(browser, path, method):
+    answer = browser.request(path, method=method, status=405)
+    assert answer.headers["Allow"] == "GET, HEAD"
+    assert "predicate" not in answer.text  # not Pyramid's inner workings
+
+
 @pytest.mark.parametrize("path", ["/display-tax-calculation-view", "/display-simulations-view"])
 def test_a_page_for_logged_in_users_sends_others_to_log_in(browser, path):
     start(browser)
