@@ -2,8 +2,9 @@
 
 Built in Python rather than shipped as a file, because parts of it depend on the
 deployment: the server URL (it carries SCRIPT_NAME, e.g. ``/impots`` under Apache), the
-action API's ``impots.url_prefix``, the tax years of the database and the limits of the
-settings.
+action API's ``impots.url_prefix``, the tax years of the database, the limits of the
+settings, and whether CSRF protection is on (GET on the state-changing actions only
+without it).
 """
 
 JSON, XML, HTML, CSV = "application/json", "application/xml", "text/html", "text/csv"
@@ -229,6 +230,13 @@ def resource_paths(settings, years) -> dict:
     for path in operations.values():
         for operation in path.values():
             operation["security"] = basic
+    operations["/health"] = {"get": {
+        "summary": "whether the database and the session store answer (for load balancers)",
+        "tags": ["resource API"], "security": [],
+        "responses": {
+            "200": {"description": '{"database": "ok", "sessions": "ok"}', "content": {JSON: {}}},
+            "503": {"description": 'what does not answer, e.g. {"database": "unavailable", '
+                                   '"sessions": "ok"} (Retry-After)', "content": {JSON: {}}}}}}
     operations["/api/openapi.json"] = {"get": {
         "summary": "this document", "tags": ["resource API"], "security": [],
         "responses": {"200": {"description": "OpenAPI 3.1", "content": {JSON: {}}}}}}
@@ -261,7 +269,7 @@ COMMON_ACTION_ANSWERS = {
 }
 
 
-def action_paths(prefix: str) -> dict:
+def action_paths(settings) -> dict:
     household_form = {"married": MARRIED, "children": CHILDREN, "salary": SALARY,
                       "year": {"type": "integer"}}
     simulation_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
@@ -270,6 +278,12 @@ def action_paths(prefix: str) -> dict:
 
     def with_common(answers):
         return {**answers, **COMMON_ACTION_ANSWERS}
+
+    def state_changing(summary, answers, parameters=()):
+        """POST, and GET too for the course's clients when CSRF protection is off."""
+        methods = ("post",) if settings["impots.csrf"] else ("post", "get")
+        return {method: action(summary, answers, method, parameters=parameters)[method]
+                for method in methods}
 
     paths = {
         "/init-session/{type}": action(
@@ -300,17 +314,12 @@ def action_paths(prefix: str) -> dict:
                 "413": "1501: body or batch too large"}).items()}}},
         "/list-simulations": action("the session's simulations",
                                     with_common({"200": "500: the simulations"})),
-        "/delete-simulation/{id}": {
-            **action("delete a simulation", with_common({
+        "/delete-simulation/{id}": state_changing(
+            "delete a simulation", with_common({
                 "200": "600: the remaining simulations", "404": "601: no such simulation"}),
-                "post", parameters=[simulation_id]),
-            **action("delete a simulation (when impots.csrf is off)", with_common({
-                "200": "600: the remaining simulations", "404": "601: no such simulation"}),
-                parameters=[simulation_id])},
-        "/end-session": {
-            **action("end the session", with_common({"200": "400: session reset"}), "post"),
-            **action("end the session (when impots.csrf is off)",
-                     with_common({"200": "400: session reset"}))},
+            parameters=[simulation_id]),
+        "/end-session": state_changing("end the session",
+                                       with_common({"200": "400: session reset"})),
         "/display-tax-calculation": action("the calculation form",
                                            with_common({"200": "800"})),
         "/get-admindata": action(
@@ -324,6 +333,10 @@ def action_paths(prefix: str) -> dict:
             "summary": f"the {name.replace('-', ' ')} page (html sessions)",
             "tags": ["action API"],
             "responses": {"200": {"description": "the page", "content": {HTML: {}}}}}}
+    paths["/init-session/{type}"]["get"]["responses"]["303"] = {
+        "description": "html: to the authentication page, or the calculation page when "
+                       "logged in"}
+    prefix = settings["impots.url_prefix"]
     prefixed = {prefix + path: item for path, item in paths.items()}
     prefixed["/"] = {"get": {"summary": "to init-session/html", "tags": ["action API"],
                              "responses": {"302": {"description": "redirect"}}}}
@@ -346,7 +359,7 @@ def openapi_document(request) -> dict:
         "servers": [{"url": request.application_url or "/"}],
         "tags": [{"name": "resource API"}, {"name": "action API"}],
         "paths": {**resource_paths(settings, request.tax_years),
-                  **action_paths(settings["impots.url_prefix"])},
+                  **action_paths(settings)},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

@@ -67,3 +67,31 @@ def test_an_empty_rules_parameter_is_described_as_the_service_accepts_it(testapp
     answer = testapp.get("/api/tax-years/2019/tax?married=no&children=5&salary=0&rules=",
                          headers=auth)
     assert (answer.status_code, answer.json["rules"]) == (200, "law")
+
+
+def openapi_paths(sqlite_url, **overrides) -> dict:
+    import webtest
+
+    from impots_pyramid import main
+    from tests.conftest import base_settings
+
+    app = main({}, **base_settings(sqlite_url, **overrides))
+    return webtest.TestApp(app).get("/api/openapi.json").json["paths"]
+
+
+def test_get_on_the_state_changing_actions_is_described_only_with_csrf_off(sqlite_url):
+    """As the service answers: with CSRF on (the default), GET on them is a 405."""
+    with_csrf = openapi_paths(sqlite_url)
+    without = openapi_paths(sqlite_url, **{"impots.csrf": "false"})
+    for path in ("/end-session", "/delete-simulation/{id}"):
+        assert set(with_csrf[path]) == {"post"}, path
+        assert set(without[path]) == {"get", "post"}, path
+
+
+def test_init_session_html_and_health_are_described(testapp):
+    paths = testapp.get("/api/openapi.json").json["paths"]
+    assert "303" in paths["/init-session/{type}"]["get"]["responses"]
+    health = paths["/health"]["get"]
+    assert set(health["responses"]) == {"200", "503"}
+    assert health["security"] == []
+
