@@ -11,7 +11,8 @@ Views opt in with ``action_checks=True``:
 Then the session's activity is noted (at most once a minute) for impots-purge.
 
 Views that change state with ``state_changing=True`` accept GET only when CSRF protection
-is off (the course's clients); with it on, GET gets HTTP 405.
+is off (the course's clients); with it on, GET gets HTTP 405, before any other check, as
+a method that no view of the action takes does.
 """
 import time
 
@@ -45,6 +46,10 @@ def check_body_size(request, limit: int) -> None:
 def run_checks(request, state_changing=False) -> None:
     settings = request.registry.settings
     name = action_name(request)
+    # The method first, as for the methods no view of the action takes (action_errors).
+    if state_changing and settings["impots.csrf"] and request.method in SAFE_METHODS:
+        raise fail(request, [f"{name} changes the session: use POST (with the CSRF token)"],
+                   405, {"Allow": "POST"})
     if name != "init-session":
         if SESSION_TYPE_KEY not in request.session:
             raise ActionFailure(NO_SESSION, [
@@ -52,9 +57,6 @@ def run_checks(request, state_changing=False) -> None:
                 "or init-session/html"], 400)
         if name != "authenticate-user" and request.identity is None:
             raise ActionFailure(NO_SESSION, ["not authenticated: log in with authenticate-user"], 401)
-    if state_changing and settings["impots.csrf"] and request.method in SAFE_METHODS:
-        raise fail(request, [f"{name} changes the session: use POST (with the CSRF token)"],
-                   405, {"Allow": "POST"})
     check_body_size(request, settings["impots.max_body_bytes"])
     try:
         check_encoding(request)  # before anything reads the form (the CSRF token)

@@ -173,6 +173,15 @@ def test_get_on_state_changing_actions_needs_csrf_off(client):
     assert client.simulations() == []  # the session is still there
 
 
+@pytest.mark.parametrize("path, status", [("/end-session", 401),
+                                          ("/delete-simulation/1", 601)])
+def test_get_on_state_changing_actions_is_405_even_without_a_session(testapp, path, status):
+    """As for any method an action does not take: the method is checked before the session."""
+    response = testapp.get(path, status=405)
+    assert response.headers["Allow"] == "POST"
+    assert response.json["status"] == status
+
+
 def test_end_session_clears_everything(client):
     client.start()
     client.calculate(married="no", children="0", salary="30000")
