@@ -243,11 +243,12 @@ def expected_envelope_format(session: Session, wire: WireRequest) -> Optional[st
         return None  # no body
     if wire.path_param is not None and (not wire.path_param or "/" in wire.path_param):
         return None  # the route does not match: Pyramid's own 404
-    if wire.route == "init-session" and wire.method == "GET":
-        if wire.path_param == "html":
+    if wire.route == "init-session":
+        if wire.path_param == "html" and wire.method == "GET":
             return None  # switches to pages: a 303
         if wire.path_param in ENVELOPE_TYPES:
-            return wire.path_param  # init-session answers in the type it sets
+            # init-session answers in the type of its URL, failures (405...) included
+            return wire.path_param
     return session.type
 
 
@@ -967,6 +968,8 @@ FOUND_BY_FUZZING = [
                  {"Content-Type": "multipart/form-data; boundary=fuzzboundary"},
                  b'--fuzzboundary\r\nContent-Disposition: form-data; name="user"; '
                  b'filename="f.txt"\r\n\r\nadmin\r\n--fuzzboundary--\r\n', id="login-field-as-file"),
+    pytest.param("json", False, "POST", "/init-session/xml", {"Content-Type": "application/json"},
+                 b"", id="init-session-xml-refused-method-answers-xml"),
 ]
 
 
