@@ -5,11 +5,10 @@ A problem is ``{"type", "title", "status", "detail", "instance"}``, plus ``error
 The XML form is RFC 9457's appendix: ``<problem xmlns="urn:ietf:rfc:7807">``, lists as
 repeated elements (here ``<item>``, as everywhere in this application's XML).
 """
-import json
-
 from pyramid.httpexceptions import status_map
 from pyramid.response import Response
 
+from .renderers import utf8_json
 from .xml import to_xml
 
 JSON_TYPE = "application/problem+json"
@@ -67,7 +66,7 @@ def problem_response(request, document: dict, headers=None) -> Response:
             b"<problem>", f'<problem xmlns="{XML_NAMESPACE}">'.encode(), 1)
         content_type = XML_TYPE
     else:
-        body = json.dumps(document, ensure_ascii=False).encode("utf-8")
+        body = utf8_json(document).encode("utf-8")
         content_type = JSON_TYPE
     response = Response(body=body, status=document["status"], content_type=content_type,
                         charset="utf-8")

@@ -164,3 +164,17 @@ def test_a_form_field_sent_as_a_file_is_400(client, path, failure, field):
                                 "send its value as text"]
     if path == "/calculate-tax":
         assert client.get("/list-simulations")[1]["response"] == []  # nothing recorded
+
+
+def test_a_lone_surrogate_escape_in_a_batch_is_echoed_escaped(client):
+    """JSON lets a client write \\ud800 alone; UTF-8 cannot carry it, so the answer that
+    echoes the item keeps it escaped (it was a 500)."""
+    if client.type != "json":
+        pytest.skip("XML answers replace what XML cannot carry (U+FFFD): tested in test_xml")
+    client.start()
+    body = '[{"married": "yes", "children": 1, "salary": "\\ud800"}]'
+    status, data = taxes(client, body)
+    assert (status, data["status"]) == (400, 1501)
+    assert data["response"][0]["salary"] == "\ud800"
+    assert data["response"][0]["error"].startswith("invalid value [\ud800] for [salary]")
+    assert client.simulations() == []

@@ -970,6 +970,9 @@ FOUND_BY_FUZZING = [
                  b'filename="f.txt"\r\n\r\nadmin\r\n--fuzzboundary--\r\n', id="login-field-as-file"),
     pytest.param("json", False, "POST", "/init-session/xml", {"Content-Type": "application/json"},
                  b"", id="init-session-xml-refused-method-answers-xml"),
+    pytest.param("json", True, "POST", "/calculate-taxes", {"Content-Type": "application/json"},
+                 b'[{"married": "yes", "children": 1, "salary": "\\ud800"}]',
+                 id="json-lone-surrogate-echoed"),
 ]
 
 

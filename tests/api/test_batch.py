@@ -149,6 +149,15 @@ def test_xml_entity_expansion_is_refused(testapp, auth):
     assert answer.json["detail"].startswith("forbidden XML construct")
 
 
+def test_a_lone_surrogate_escape_is_named_in_the_problem(testapp, auth):
+    """JSON lets a client write \\ud800 alone; UTF-8 cannot carry it, so the problem that
+    names the value keeps it escaped (it was a 500)."""
+    answer = post(testapp, '[{"married": "yes", "children": 1, "salary": "\\ud800"}]',
+                  "application/json", auth, status=400)
+    assert b'"value": "\\ud800"' in answer.body
+    assert [(e["field"], e["value"]) for e in answer.json["errors"]] == [("salary", "\ud800")]
+
+
 def test_a_body_that_is_not_utf8_is_a_400(testapp, auth):
     answer = post(testapp, b"married,children,salary\n\xe9,0,1\n", "text/csv", auth, status=400)
     assert answer.json["detail"] == "the body is not UTF-8 text (byte 25)"
