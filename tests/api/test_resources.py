@@ -96,6 +96,16 @@ def test_a_batch_without_credentials_is_refused_before_its_body_is_read(testapp)
     assert answer.headers["WWW-Authenticate"] == 'Basic realm="impots"'
 
 
+def test_api_without_its_slash_leads_to_the_index(app):
+    """/api is what people type: a redirect to /api/, under the mount point, query kept."""
+    import webtest
+
+    mounted = webtest.TestApp(app, extra_environ={"HTTP_HOST": "host", "SCRIPT_NAME": "/impots"})
+    answer = mounted.get("/api?format=xml", status=301)
+    assert answer.location == "http://host/impots/api/?format=xml"
+    assert answer.follow().content_type == "application/xml"
+
+
 def test_the_description_and_the_index_are_public(testapp):
     assert testapp.get("/api/openapi.json").json["openapi"] == "3.1.0"
     assert testapp.get("/api/").json["links"]["tax_years"] == "http://example.com/api/tax-years"
