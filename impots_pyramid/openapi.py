@@ -251,12 +251,14 @@ def envelope_answer(description: str, content_types=(JSON, XML)) -> dict:
                         for media in content_types}}
 
 
-def action(summary, answers: dict, method="get", form=None, parameters=()) -> dict:
+def action(summary, answers: dict, method="get", form=None, parameters=(), required=()) -> dict:
     operation = {"summary": summary, "tags": ["action API"], "parameters": list(parameters),
                  "responses": {code: envelope_answer(text) for code, text in answers.items()}}
     if form:
-        operation["requestBody"] = {"required": True, "content": {FORM: {"schema": {
-            "type": "object", "properties": form}}}}
+        schema = {"type": "object", "properties": form}
+        if required:
+            schema["required"] = list(required)
+        operation["requestBody"] = {"required": True, "content": {FORM: {"schema": schema}}}
     return {method: operation}
 
 
@@ -269,9 +271,12 @@ COMMON_ACTION_ANSWERS = {
 }
 
 
-def action_paths(settings) -> dict:
-    household_form = {"married": MARRIED, "children": CHILDREN, "salary": SALARY,
-                      "year": {"type": "integer"}}
+def action_paths(settings, years) -> dict:
+    # Empty is accepted as absent, as everywhere in the action API's forms.
+    year = {"type": ["integer", "string"], "enum": [*sorted(years), ""],
+            "description": "a tax year of the database; absent or empty: impots.default_year"}
+    household_form = {"married": MARRIED, "children": CHILDREN, "salary": SALARY, "year": year}
+    login_field = {"type": "string", "minLength": 1}
     simulation_id = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     response_type = {"name": "type", "in": "path", "required": True,
                      "schema": {"type": "string", "enum": ["json", "xml", "html"]}}
@@ -294,24 +299,28 @@ def action_paths(settings) -> dict:
             "log in", {"200": "200: authentication successful (with a new csrf_token)",
                        "400": "201: missing field", "401": "201: bad credentials",
                        "429": "201: too many failed logins (Retry-After)"},
-            "post", {"user": {"type": "string"}, "password": {"type": "string"}}),
+            "post", {"user": login_field, "password": login_field},
+            required=("user", "password")),
         "/calculate-tax": action(
             "compute and record one simulation",
             with_common({"200": "300: the new simulation",
                          "400": "301: a message per bad field"}),
-            "post", household_form),
+            "post", household_form, required=("married", "children", "salary")),
         "/calculate-taxes": {"post": {
             "summary": "compute and record a batch of simulations (all or nothing)",
             "tags": ["action API"],
             "requestBody": {"required": True, "content": {
-                JSON: {"schema": {"type": "array", "items": ref("Household")}},
+                JSON: {"schema": {"type": "array", "minItems": 1,
+                                  "maxItems": settings["impots.batch_max"],
+                                  "items": ref("Household")}},
                 CSV: {"schema": {"type": "string"}},
                 XML: {"schema": {"type": "string"}}}},
             "responses": {code: envelope_answer(text) for code, text in with_common({
                 "200": "1500: the new simulations",
                 "400": "1501: not a list, empty, malformed, or items with errors (each "
                        "with an error key); nothing recorded",
-                "413": "1501: body or batch too large"}).items()}}},
+                "413": "1501: body or batch too large",
+                "415": "1501: body type other than JSON, CSV or XML"}).items()}}},
         "/list-simulations": action("the session's simulations",
                                     with_common({"200": "500: the simulations"})),
         "/delete-simulation/{id}": state_changing(
@@ -325,8 +334,7 @@ def action_paths(settings) -> dict:
         "/get-admindata": action(
             "the tax year's parameters",
             with_common({"200": "1000: the parameters", "400": "1001: in an html session"}),
-            parameters=[{"name": "year", "in": "query", "required": False,
-                         "schema": {"type": "integer"}}]),
+            parameters=[{"name": "year", "in": "query", "required": False, "schema": year}]),
     }
     for name in ("authentication", "tax-calculation", "simulations", "errors"):
         paths[f"/display-{name}-view"] = {"get": {
@@ -359,7 +367,7 @@ def openapi_document(request) -> dict:
         "servers": [{"url": request.application_url or "/"}],
         "tags": [{"name": "resource API"}, {"name": "action API"}],
         "paths": {**resource_paths(settings, request.tax_years),
-                  **action_paths(settings)},
+                  **action_paths(settings, request.tax_years)},
         "components": {
             "schemas": SCHEMAS,
             "securitySchemes": {

@@ -95,3 +95,23 @@ def test_init_session_html_and_health_are_described(testapp):
     assert set(health["responses"]) == {"200", "503"}
     assert health["security"] == []
 
+
+
+def test_the_action_api_forms_are_described_as_the_service_checks_them(testapp):
+    """Found by schemathesis with a logged-in session: what the document called valid was
+    refused (year 0, an empty user, an empty batch), and a 415 was undocumented."""
+    paths = testapp.get("/api/openapi.json").json["paths"]
+    years = list(range(2019, 2027))
+    form = paths["/calculate-tax"]["post"]["requestBody"]["content"][
+        "application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["year"]["enum"] == [*years, ""]  # empty: the default year
+    assert form["required"] == ["married", "children", "salary"]
+    [year] = paths["/get-admindata"]["get"]["parameters"]
+    assert year["schema"]["enum"] == [*years, ""]
+    login = paths["/authenticate-user"]["post"]["requestBody"]["content"][
+        "application/x-www-form-urlencoded"]["schema"]
+    assert login["required"] == ["user", "password"]
+    assert login["properties"]["user"]["minLength"] == 1
+    batch = paths["/calculate-taxes"]["post"]
+    assert batch["requestBody"]["content"]["application/json"]["schema"]["minItems"] == 1
+    assert "415" in batch["responses"]
