@@ -37,14 +37,18 @@ def test_it_describes_the_action_api_with_its_envelope(testapp):
         "action", "status", "response"]
 
 
-def test_the_action_api_paths_follow_the_url_prefix(sqlite_url):
+def openapi_paths(sqlite_url, **overrides) -> dict:
     import webtest
 
     from impots_pyramid import main
     from tests.conftest import base_settings
 
-    app = main({}, **base_settings(sqlite_url, **{"impots.url_prefix": "do"}))
-    paths = webtest.TestApp(app).get("/api/openapi.json").json["paths"]
+    app = main({}, **base_settings(sqlite_url, **overrides))
+    return webtest.TestApp(app).get("/api/openapi.json").json["paths"]
+
+
+def test_the_action_api_paths_follow_the_url_prefix(sqlite_url):
+    paths = openapi_paths(sqlite_url, **{"impots.url_prefix": "do"})
     assert "/do/calculate-tax" in paths
     assert "/calculate-tax" not in paths
     assert "/api/tax-years" in paths  # the resource API is never prefixed
@@ -69,16 +73,6 @@ def test_an_empty_rules_parameter_is_described_as_the_service_accepts_it(testapp
     assert (answer.status_code, answer.json["rules"]) == (200, "law")
 
 
-def openapi_paths(sqlite_url, **overrides) -> dict:
-    import webtest
-
-    from impots_pyramid import main
-    from tests.conftest import base_settings
-
-    app = main({}, **base_settings(sqlite_url, **overrides))
-    return webtest.TestApp(app).get("/api/openapi.json").json["paths"]
-
-
 def test_get_on_the_state_changing_actions_is_described_only_with_csrf_off(sqlite_url):
     """As the service answers: with CSRF on (the default), GET on them is a 405."""
     with_csrf = openapi_paths(sqlite_url)
@@ -94,7 +88,6 @@ def test_init_session_html_and_health_are_described(testapp):
     health = paths["/health"]["get"]
     assert set(health["responses"]) == {"200", "503"}
     assert health["security"] == []
-
 
 
 def test_the_action_api_forms_are_described_as_the_service_checks_them(testapp):
