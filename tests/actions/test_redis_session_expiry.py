@@ -51,7 +51,9 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def client(sqlite_url, redis_url, store):
+def client(sqlite_url, redis_url, store, clock):
+    # The clock first: a session made on the real clock could be a second older than
+    # clock.start, and its expiry a second earlier than the test computes.
     app = main({}, **base_settings(sqlite_url, **{
         "session.type": "redis", "redis.sessions.url": redis_url,
         "impots.session_timeout": str(TIMEOUT)}))
