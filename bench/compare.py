@@ -150,7 +150,13 @@ def measure(options, cases, runs, duration, warmup, log) -> dict:
     """Every case once per round, so that the servers alternate; medians over the rounds."""
     def one(case, length):
         name, server, url, script, threads, connections, env = case
-        return wrk.run(url, script, length, threads, connections, options.client_cpus, env, log)
+        cpu_before = server.cpu_seconds()
+        result = wrk.run(url, script, length, threads, connections, options.client_cpus, env,
+                         log)
+        # The server's CPU per answer: with every server on the same saturated CPU, req/s
+        # is mostly its inverse, and it says which process a ratio is made of.
+        result["cpu_us"] = (server.cpu_seconds() - cpu_before) / max(result["requests"], 1) * 1e6
+        return result
 
     if warmup not in ("0", "0s"):
         for case in cases:
@@ -162,7 +168,8 @@ def measure(options, cases, runs, duration, warmup, log) -> dict:
             results[(case[0], case[1].name)].append(result)
             print(f"  round {round_number} {case[1].name:5s} {case[0]:26s} "
                   f"{result['rps']:9.1f} req/s  p50 {result['p50_ms']:8.2f} ms  "
-                  f"p99 {result['p99_ms']:8.2f} ms", file=sys.stderr, flush=True)
+                  f"p99 {result['p99_ms']:8.2f} ms  server CPU {result['cpu_us']:7.0f} µs/answer",
+                  file=sys.stderr, flush=True)
             time.sleep(1)
     return {key: wrk.summary(found) for key, found in results.items()}
 

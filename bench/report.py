@@ -47,15 +47,19 @@ def markdown(results: dict) -> str:
         f"{options['runs']} runs of {options['duration']} per case after a "
         f"{options['warmup']} warm-up, cases alternated; wrk -t{options['threads']} "
         f"-c{options['connections']} except calculate-taxes (-t1 -c1). Medians; the long "
-        "flow runs are single runs.",
+        "flow runs are single runs. Server CPU: the server process's CPU time over a whole "
+        "wrk run per answer (for the flows, the logins of its sessions before the clock "
+        "included).",
         "",
-        "| server | case | req/s | (min - max) | p50 ms | p99 ms | errors |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| server | case | req/s | (min - max) | p50 ms | p99 ms | errors "
+        "| server CPU µs/answer |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for c in results["cases"]:
         lines.append(f"| {c['server']} | {c['case']} | {c['rps']:.1f} | "
                      f"({c['rps_min']:.1f} - {c['rps_max']:.1f}) | {c['p50_ms']:.2f} | "
-                     f"{c['p99_ms']:.2f} | {c['errors']} |")
+                     f"{c['p99_ms']:.2f} | {c['errors']} | "
+                     f"{c.get('cpu_us', float('nan')):.0f} |")
     lines += ["", "| server process | peak memory (VmHWM) | at the end (VmRSS) |",
               "|---|---:|---:|"]
     for name, memory in results["memory"].items():

@@ -1,5 +1,5 @@
 """The servers a benchmark compares: started on loopback, pinned to the same CPUs, their
-memory read from /proc, stopped at the end whatever happens."""
+memory and CPU time read from /proc, stopped at the end whatever happens."""
 import contextlib
 import os
 import signal
@@ -7,6 +7,9 @@ import socket
 import subprocess
 import time
 import urllib.request
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -62,6 +65,13 @@ class Server:
                 if key in ("VmHWM", "VmRSS"):
                     fields[key] = int(value.split()[0]) / 1024
         return {"peak_mib": fields.get("VmHWM"), "rss_mib": fields.get("VmRSS")}
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process, all its threads, has used so far."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            # Fields 14 and 15 (utime, stime), counted after the command's closing bracket.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     def stop(self):
         if self.process is None or self.process.poll() is not None:
