@@ -18,6 +18,10 @@ SESSION_USER_KEY = "user"
 
 
 def find_user(dbsession, login: str):
+    # No user name holds a NUL: PostgreSQL's text cannot store one, and psycopg2 refuses
+    # to send one. Such a name is nobody's, on every back end alike.
+    if "\x00" in login:
+        return None
     return dbsession.scalar(select(User).where(User.login == login))
 
 

@@ -1,0 +1,42 @@
+"""A user name with a NUL character: nobody's, on every back end, through every way in.
+
+PostgreSQL's text cannot hold a NUL and psycopg2 refuses to send one (ValueError): such a
+name used to reach the users query and answer 500 there, while SQLite and MariaDB
+answered that the login failed. Found by schemathesis against a served instance.
+"""
+import base64
+
+import pytest
+import webtest
+
+from impots_pyramid import main
+from tests.actions.client import ActionClient
+from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
+
+
+@pytest.fixture
+def app(database_url):
+    return main({}, **base_settings(database_url))
+
+
+def basic(user: str, password: str) -> dict:
+    pair = f"{user}:{password}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+@pytest.mark.parametrize("user", ["a\x00b", TEST_USER + "\x00"])
+def test_the_action_api_answers_a_failed_login(app, user):
+    client = ActionClient(app, "json")
+    client.init()
+    status, data = client.login(user, TEST_PASSWORD)
+    assert (status, data["status"]) == (401, 201), data
+    assert data["response"] == [f"authentication failed for user [{user}]"]
+    assert client.get("/list-simulations")[0] == 401  # and no login was recorded
+
+
+@pytest.mark.parametrize("user", ["a\x00b", TEST_USER + "\x00"])
+def test_the_resource_api_answers_401(app, user):
+    answer = webtest.TestApp(app).get("/api/tax-years", headers=basic(user, TEST_PASSWORD),
+                                      status="*")
+    assert answer.status_code == 401
+    assert answer.json["detail"] == "unknown user or wrong password"
