@@ -51,33 +51,40 @@ class Variant:
 
 
 VARIANTS = [
-    pytest.param(("cookie", True), id="cookie-csrf"),
-    pytest.param(("cookie", False), id="cookie-nocsrf"),
-    pytest.param(("redis", True), id="redis-csrf", marks=pytest.mark.redis),
-    pytest.param(("redis", False), id="redis-nocsrf", marks=pytest.mark.redis),
+    pytest.param(("cookie", True, "sqlite"), id="cookie-csrf"),
+    pytest.param(("cookie", False, "sqlite"), id="cookie-nocsrf"),
+    pytest.param(("redis", True, "sqlite"), id="redis-csrf", marks=pytest.mark.redis),
+    pytest.param(("redis", False, "sqlite"), id="redis-nocsrf", marks=pytest.mark.redis),
 ]
 
 
-def build_variant(request, sqlite_url) -> Variant:
-    sessions, csrf = request.param
+# PostgreSQL refuses what SQLite stores (a NUL in a string): one sampled variant runs on it.
+ON_POSTGRESQL = pytest.param(("redis", False, "postgresql"), id="redis-nocsrf-postgresql",
+                             marks=[pytest.mark.redis, pytest.mark.postgresql])
+
+
+def build_variant(request) -> Variant:
+    sessions, csrf, database = request.param
     overrides = {"impots.csrf": "true" if csrf else "false"}
     if sessions == "redis":
         overrides.update({"session.type": "redis",
                           "redis.sessions.url": request.getfixturevalue("redis_url")})
-    return Variant(main({}, **base_settings(sqlite_url, **overrides)), csrf, sessions)
+    database_url = request.getfixturevalue(f"{database}_url")
+    return Variant(main({}, **base_settings(database_url, **overrides)), csrf, sessions)
 
 
 @pytest.fixture(scope="module", params=VARIANTS)
-def variant(request, sqlite_url):
-    """Each of the four: for the tests of whole requests, sessions and CSRF."""
-    return build_variant(request, sqlite_url)
+def variant(request):
+    """Each of the four, on SQLite: for the tests of whole requests, sessions and CSRF."""
+    return build_variant(request)
 
 
-@pytest.fixture(scope="module", params=[VARIANTS[0], VARIANTS[3]])
-def sampled_variant(request, sqlite_url):
-    """Two that differ in both back end and CSRF: for the tests of one input (a form, a
-    body, a parameter), which the session store hardly touches (and time is short)."""
-    return build_variant(request, sqlite_url)
+@pytest.fixture(scope="module", params=[VARIANTS[0], ON_POSTGRESQL])
+def sampled_variant(request):
+    """Two that differ in session back end, CSRF and database: for the tests of one input
+    (a form, a body, a parameter), which the session store hardly touches (and time is
+    short)."""
+    return build_variant(request)
 
 
 @pytest.fixture(scope="module")
