@@ -18,11 +18,15 @@ SESSION_USER_KEY = "user"
 
 
 def find_user(dbsession, login: str):
+    """The user whose name is exactly ``login``, on every back end alike."""
     # No user name holds a NUL: PostgreSQL's text cannot store one, and psycopg2 refuses
-    # to send one. Such a name is nobody's, on every back end alike.
+    # to send one.
     if "\x00" in login:
         return None
-    return dbsession.scalar(select(User).where(User.login == login))
+    user = dbsession.scalar(select(User).where(User.login == login))
+    # MySQL/MariaDB ignore trailing spaces in comparisons (PAD SPACE), even in binary
+    # collations: "admin " would find admin.
+    return user if user is not None and user.login == login else None
 
 
 def check_credentials(dbsession, login: str, password: str) -> bool:

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from impots_pyramid.models import (
     SessionOwner, Simulation, TaxYear, User, get_engine, get_session_factory, migrations,
 )
+from impots_pyramid.scripts.common import save_user
+from impots_pyramid.security import find_user
 from impots_pyramid.tax import load_tax_years
 from impots_pyramid.tax_years import read_tax_years
 from tests import services
@@ -61,6 +63,16 @@ def test_user_login_is_unique(dbsession):
     dbsession.add(User(login=TEST_USER, password_hash="x"))
     with pytest.raises(IntegrityError):
         dbsession.flush()
+
+
+def test_names_differing_in_case_or_accents_are_different_users(dbsession):
+    """As on PostgreSQL and SQLite; MariaDB's default collation took them for admin's."""
+    for login in (TEST_USER.upper(), "ädmin"):
+        assert save_user(dbsession, login, "their own") == "created"
+        dbsession.flush()
+    assert find_user(dbsession, TEST_USER).check_password(TEST_PASSWORD)
+    for login in (TEST_USER.upper(), "ädmin"):
+        assert find_user(dbsession, login).check_password("their own")
 
 
 def _simulation(owner, number, **figures):

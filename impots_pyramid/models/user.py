@@ -2,6 +2,7 @@ import datetime
 
 from passlib.hash import pbkdf2_sha256
 from sqlalchemy import DateTime, String, func
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .meta import Base
@@ -11,7 +12,10 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(64), unique=True)
+    # Compared exactly on every back end (migration 0003 for MySQL/MariaDB).
+    login: Mapped[str] = mapped_column(
+        String(64).with_variant(mysql.VARCHAR(64, charset="utf8mb4", collation="utf8mb4_bin"),
+                                "mysql"), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
 

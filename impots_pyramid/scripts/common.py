@@ -4,9 +4,9 @@ import os
 import sys
 
 from pyramid.paster import get_appsettings, setup_logging
-from sqlalchemy import select
 
 from ..models import User, get_engine
+from ..security import find_user
 from ..settings import ConfigurationError, normalize
 
 PASSWORD_VARIABLE = "IMPOTS_USER_PASSWORD"
@@ -44,7 +44,7 @@ def resolve_password(given, user: str) -> str:
 
 def save_user(dbsession, login: str, password: str) -> str:
     """Create the user, or change its password. Returns 'created' or 'updated'."""
-    user = dbsession.scalar(select(User).where(User.login == login))
+    user = find_user(dbsession, login)
     outcome = "updated"
     if user is None:
         user, outcome = User(login=login), "created"
