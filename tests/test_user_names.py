@@ -6,13 +6,12 @@
   logged in with admin's password, and the failed-login throttle counted each apart, so
   a guesser could go on under another spelling. Now none of them is anybody's.
 """
-import base64
-
 import pytest
 import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
+from tests.api.conftest import basic
 from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
 
 
@@ -24,11 +23,6 @@ NOBODY = ["a\x00b", TEST_USER + "\x00", TEST_USER + " ", TEST_USER.upper(), "äd
 @pytest.fixture
 def app(database_url):
     return main({}, **base_settings(database_url))
-
-
-def basic(user: str, password: str) -> dict:
-    pair = f"{user}:{password}".encode()
-    return {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 
 
 @pytest.mark.parametrize("user", NOBODY)
