@@ -59,7 +59,7 @@ def markdown(results: dict) -> str:
         lines.append(f"| {c['server']} | {c['case']} | {c['rps']:.1f} | "
                      f"({c['rps_min']:.1f} - {c['rps_max']:.1f}) | {c['p50_ms']:.2f} | "
                      f"{c['p99_ms']:.2f} | {c['errors']} | "
-                     f"{c.get('cpu_us', float('nan')):.0f} |")
+                     f"{c['cpu_us']:.0f} |")
     lines += ["", "| server process | peak memory (VmHWM) | at the end (VmRSS) |",
               "|---|---:|---:|"]
     for name, memory in results["memory"].items():

@@ -45,6 +45,5 @@ def summary(runs: list) -> dict:
         "p99_ms": statistics.median(r["p99_ms"] for r in runs),
         "requests": int(statistics.median(r["requests"] for r in runs)),
         "errors": int(sum(r["non2xx3xx"] + r["socket_errors"] for r in runs)),
-        **({"cpu_us": statistics.median(r["cpu_us"] for r in runs)}
-           if all("cpu_us" in r for r in runs) else {}),
+        "cpu_us": statistics.median(r["cpu_us"] for r in runs),
     }
