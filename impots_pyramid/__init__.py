@@ -1,4 +1,12 @@
-"""impots-pyramid: the application factory, shared by pserve, mod_wsgi, scripts and tests."""
+"""impots-pyramid: the application factory, shared by pserve, mod_wsgi, scripts and tests.
+
+Layers, imports going down only (tests/test_layers.py keeps it so):
+    html -> actions -> web, services -> models, tax
+    api -> web, services -> models, tax
+``web`` is the HTTP plumbing every interface shares (sessions, security, renderers, the
+failure policy); ``services`` the plain functions they call; ``tax`` the engine, which
+imports nothing of the application.
+"""
 from pyramid.config import Configurator
 
 from .settings import normalize
@@ -7,22 +15,10 @@ from .settings import normalize
 def main(global_config, **settings):
     """The paste entry point: returns the WSGI application."""
     with Configurator(settings=normalize(settings)) as config:
-        config.include(".logs")
         config.include(".models")
-        config.include(".tax_years")
-        config.include(".sessions")
-        config.include(".session_flush")
-        config.include(".security")
-        config.include(".renderers")
-        config.include(".xml")
-        config.include(".predicates")
-        config.include(".encoding")
-        config.include(".checks")
-        config.include(".throttle")
-        config.include(".routes")
-        config.include(".action_errors")
-        config.include(".read_only_routes")
+        config.include(".services")
+        config.include(".web")
+        config.include(".actions")
         config.include(".html")
         config.include(".api")
-        config.scan(".views")
     return config.make_wsgi_app()

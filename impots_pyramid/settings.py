@@ -7,6 +7,8 @@ import os
 
 from pyramid.settings import asbool
 
+from .tax.vocabulary import COURSE_TAX_YEAR, DEFAULT_RULES, RULE_NAMES
+
 # Environment variables that override the ini (DEPLOY.md), in every environment.
 ENVIRONMENT_OVERRIDES = {
     "IMPOTS_DATABASE_URL": "sqlalchemy.url",
@@ -19,8 +21,8 @@ ENVIRONMENT_OVERRIDES = {
 
 DEFAULTS = {
     "impots.environment": "development",
-    "impots.default_year": "2019",
-    "impots.rules": "law",
+    "impots.default_year": str(COURSE_TAX_YEAR),  # the course's year (TAX.md)
+    "impots.rules": DEFAULT_RULES,
     "impots.url_prefix": "",
     "impots.csrf": "true",
     "impots.session_timeout": "7200",
@@ -58,8 +60,9 @@ def normalize(settings: dict, environ=None) -> dict:
             raise ConfigurationError(f"setting {key} must be a whole number, not {result[key]!r}")
     prefix = result["impots.url_prefix"].strip().strip("/")
     result["impots.url_prefix"] = f"/{prefix}" if prefix else ""
-    if result["impots.rules"] not in ("law", "course"):
-        raise ConfigurationError(f"setting impots.rules must be law or course, not {result['impots.rules']!r}")
+    if result["impots.rules"] not in RULE_NAMES:
+        raise ConfigurationError(f"setting impots.rules must be {' or '.join(RULE_NAMES)}, "
+                                 f"not {result['impots.rules']!r}")
     if result["session.type"] not in ("cookie", "redis"):
         raise ConfigurationError(f"setting session.type must be cookie or redis, not {result['session.type']!r}")
     if not result.get("sqlalchemy.url"):

@@ -7,8 +7,9 @@ import webtest
 
 from impots_pyramid import main
 from impots_pyramid.models import get_engine, get_session_factory, get_tm_session, migrations
-from impots_pyramid.scripts.common import save_user
+from impots_pyramid.services.users import save_user
 from tests import services
+from tests.helpers import forget_failed_logins
 
 TEST_USER, TEST_PASSWORD = "admin", "admin"
 DATABASES = [
@@ -101,6 +102,7 @@ def dbsession(app, tm):
 @pytest.fixture
 def testapp(app, tm, dbsession):
     """WebTest on the app, inside the test's transaction (rolled back at its end)."""
+    forget_failed_logins(app)
     return webtest.TestApp(app, extra_environ={
         "HTTP_HOST": "example.com",
         "tm.active": True,  # pyramid_tm leaves the transaction to the test

@@ -9,10 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from impots_pyramid.models import (
     SessionOwner, Simulation, TaxYear, User, get_engine, get_session_factory, migrations,
 )
-from impots_pyramid.scripts.common import save_user
-from impots_pyramid.security import find_user
+from impots_pyramid.services.users import find_user, save_user
 from impots_pyramid.tax import load_tax_years
-from impots_pyramid.tax_years import read_tax_years
+from impots_pyramid.services.tax_years import read_tax_years
 from tests import services
 from tests.conftest import DATABASES, TEST_PASSWORD, TEST_USER
 
@@ -156,7 +155,7 @@ def test_recorded_simulations_read_back_exactly(dbsession, sizes):
     """What record() answers is what is stored: numbers follow on from one call to the
     next, whatever the way the rows go in (one INSERT, executemany, or PostgreSQL's COPY
     from 100 rows on)."""
-    from impots_pyramid import simulations
+    from impots_pyramid.services import simulations
 
     simulations.ensure_owner(dbsession, "bulk-owner")
     answered, start = [], 0
@@ -172,7 +171,7 @@ def test_recorded_simulations_read_back_exactly(dbsession, sizes):
 def test_one_calculation_is_one_statement_on_postgresql(engine, dbsession):
     """The path of every calculation: on PostgreSQL the owner's number is taken and the
     row inserted by one statement; the other databases need two (MariaDB three)."""
-    from impots_pyramid import simulations
+    from impots_pyramid.services import simulations
 
     statements = []
 

@@ -2,7 +2,7 @@
 echoes values and, for batches, whole items with their keys)."""
 import xml.etree.ElementTree as ET
 
-from impots_pyramid.xml import to_xml
+from impots_pyramid.web.xml import to_xml
 from tests.actions.client import ActionClient
 
 

@@ -7,15 +7,9 @@ import sqlalchemy as sa
 from alembic import op
 
 from impots_pyramid.tax import load_tax_years
+from impots_pyramid.tax.vocabulary import TAX_YEAR_SCALARS
 
-tax_years = sa.table(
-    "tax_years",
-    *(sa.column(name) for name in (
-        "tax_year", "income_year", "qf_cap_per_half_part", "deduction_rate", "deduction_min",
-        "deduction_max", "discount_ceiling_single", "discount_ceiling_couple",
-        "discount_rate", "reduction_rate", "reduction_full_below", "reduction_zero_from",
-        "reduction_per_half_part")),
-)
+tax_years = sa.table("tax_years", *(sa.column(name) for name in TAX_YEAR_SCALARS))
 tax_brackets = sa.table(
     "tax_brackets", sa.column("tax_year"), sa.column("position"), sa.column("lower_bound"),
     sa.column("rate"))

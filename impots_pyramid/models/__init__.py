@@ -15,7 +15,7 @@ configure_mappers()
 def get_engine(settings, prefix="sqlalchemy."):
     # No ping before every checkout by default (a round trip per request): a connection the
     # server dropped fails its first statement, SQLAlchemy then discards the whole pool,
-    # and pyramid_retry runs the request again on a new connection (action_errors).
+    # and pyramid_retry runs the request again on a new connection (web.failures).
     # engine_from_config leaves pool_pre_ping a string ("false" would be true): coerce it.
     options = {"pool_pre_ping": settings.get(prefix + "pool_pre_ping", "false").lower() == "true"}
     engine = engine_from_config(settings, prefix, **options)

@@ -7,6 +7,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..tax.vocabulary import yes_no
 from .meta import Base
 
 
@@ -59,7 +60,7 @@ def public_view(row) -> dict:
     action API shows them: ``id`` is the number within the session."""
     return {
         "id": row["number"],
-        "married": "yes" if row["married"] else "no",
+        "married": yes_no(row["married"]),
         "children": row["children"],
         "salary": row["salary"],
         "tax": row["tax"],

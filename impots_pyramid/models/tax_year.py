@@ -6,6 +6,7 @@ from sqlalchemy import ForeignKey, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..tax import TaxYearParameters
+from ..tax.vocabulary import TAX_YEAR_SCALARS
 from .meta import Base
 
 RATE = Numeric(6, 4)  # rates are stored exactly (0.4525), read back as Decimal
@@ -32,26 +33,15 @@ class TaxYear(Base):
         order_by="TaxBracket.position", cascade="all, delete-orphan", lazy="selectin")
 
     def parameters(self) -> TaxYearParameters:
-        """The engine's immutable view of this row."""
-        def number(value):
-            return None if value is None else float(value)
+        """The engine's immutable view of this row (rates stored as Decimal, used as float)."""
+        def value(name):
+            column = getattr(self, name)
+            return float(column) if isinstance(column, Decimal) else column
 
         return TaxYearParameters(
-            tax_year=self.tax_year,
-            income_year=self.income_year,
+            **{name: value(name) for name in TAX_YEAR_SCALARS},
             brackets=tuple(b.lower_bound for b in self.brackets),
             rates=tuple(float(b.rate) for b in self.brackets),
-            qf_cap_per_half_part=self.qf_cap_per_half_part,
-            deduction_rate=float(self.deduction_rate),
-            deduction_min=self.deduction_min,
-            deduction_max=self.deduction_max,
-            discount_ceiling_single=self.discount_ceiling_single,
-            discount_ceiling_couple=self.discount_ceiling_couple,
-            discount_rate=float(self.discount_rate),
-            reduction_rate=number(self.reduction_rate),
-            reduction_full_below=self.reduction_full_below,
-            reduction_zero_from=self.reduction_zero_from,
-            reduction_per_half_part=self.reduction_per_half_part,
         )
 
 

@@ -4,7 +4,8 @@ import argparse
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from .common import engine_for, resolve_password, save_user
+from ..services.users import save_user
+from .common import engine_for, resolve_password
 
 
 def main(argv=None):

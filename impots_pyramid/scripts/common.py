@@ -1,12 +1,11 @@
-"""What the console commands share: reading the ini, users, passwords."""
+"""What the console commands share: reading the ini, passwords."""
 import getpass
 import os
 import sys
 
 from pyramid.paster import get_appsettings, setup_logging
 
-from ..models import User, get_engine
-from ..security import find_user
+from ..models import get_engine
 from ..settings import ConfigurationError, normalize
 
 PASSWORD_VARIABLE = "IMPOTS_USER_PASSWORD"
@@ -40,14 +39,3 @@ def resolve_password(given, user: str) -> str:
     if not password:
         sys.exit("error: empty password")
     return password
-
-
-def save_user(dbsession, login: str, password: str) -> str:
-    """Create the user, or change its password. Returns 'created' or 'updated'."""
-    user = find_user(dbsession, login)
-    outcome = "updated"
-    if user is None:
-        user, outcome = User(login=login), "created"
-        dbsession.add(user)
-    user.set_password(password)
-    return outcome

@@ -8,7 +8,8 @@ import argparse
 from sqlalchemy.orm import Session
 
 from ..models import migrations
-from .common import engine_for, resolve_password, save_user
+from ..services.users import save_user
+from .common import engine_for, resolve_password
 
 
 def parse_args(argv=None):

@@ -4,10 +4,10 @@ import argparse
 
 from sqlalchemy.orm import Session
 
-from .. import simulations
-from ..checks import TOUCH_INTERVAL
 from ..models import get_engine
-from ..sessions import refresh_window
+from ..services import simulations
+from ..services.simulations import TOUCH_INTERVAL
+from ..web.sessions import refresh_window
 from .common import load_settings
 
 

@@ -9,8 +9,7 @@ plus the increase per half part.
 """
 
 from .law import child_half_parts
-
-COURSE_TAX_YEAR = 2019
+from .vocabulary import COURSE_TAX_YEAR
 
 
 def slice_constants(params):

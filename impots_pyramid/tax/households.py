@@ -7,22 +7,10 @@ import dataclasses
 import re
 from typing import Iterable, Mapping
 
-from .course import COURSE_TAX_YEAR
-
-MAX_CHILDREN = 20
-MAX_SALARY = 1_000_000_000
-RULE_NAMES = ("law", "course")
-
-# The course's French field names are accepted beside the English ones.
-FIELD_ALIASES = {
-    "married": ("married", "marié", "marie"),
-    "children": ("children", "enfants"),
-    "salary": ("salary", "salaire"),
-    "year": ("year", "année", "annee"),
-    "rules": ("rules",),
-}
-_MARRIED_WORDS = {"yes": True, "oui": True, "true": True, "1": True,
-                  "no": False, "non": False, "false": False, "0": False}
+from .vocabulary import (  # noqa: F401 (re-exported: the engine's vocabulary)
+    COURSE_TAX_YEAR, DEFAULT_RULES, FIELD_ALIASES, MARRIED_WORDS, MAX_CHILDREN, MAX_DIGITS,
+    MAX_SALARY, RULE_NAMES,
+)
 _DIGITS = re.compile(r"[0-9]+", re.ASCII)
 
 
@@ -92,7 +80,7 @@ def parse_married(value, field="married") -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, str):
-        word = _MARRIED_WORDS.get(value.strip().lower())
+        word = MARRIED_WORDS.get(value.strip().lower())
         if word is not None:
             return word
     raise InvalidInput([FieldError(field, _display(value), "yes or no expected")])
@@ -104,7 +92,8 @@ def parse_integer(value, field, low, high, what="a whole number") -> int:
         number = value
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
-    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()) and len(value.strip()) <= 12:
+    elif (isinstance(value, str) and _DIGITS.fullmatch(value.strip())
+          and len(value.strip()) <= MAX_DIGITS):
         number = int(value.strip())
     if number is None or not low <= number <= high:
         raise InvalidInput([FieldError(field, _display(value),
@@ -168,7 +157,7 @@ def check_rules_for_year(rules: str, year: int, raw_year=None) -> None:
 
 
 def parse_calculation(raw: Mapping, known_years: Iterable[int], default_year: int,
-                      default_rules: str = "law") -> Calculation:
+                      default_rules: str = DEFAULT_RULES) -> Calculation:
     """Household, year and rules from one input; every bad field reported at once."""
     errors = []
     household = year = rules = None

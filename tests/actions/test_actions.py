@@ -268,7 +268,7 @@ def test_session_expires_after_the_timeout(sqlite_url, session_settings, respons
 
 
 def test_unexpected_errors_are_131_without_traceback(testapp, monkeypatch, caplog):
-    from impots_pyramid import simulations
+    from impots_pyramid.services import simulations
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire at /secret/path")
@@ -279,7 +279,7 @@ def test_unexpected_errors_are_131_without_traceback(testapp, monkeypatch, caplo
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (500, 131)
     assert data["response"] == [
-        "internal error: the action could not be completed (RuntimeError)"]
+        "internal error: the request could not be completed (RuntimeError)"]
     assert "secret" not in str(data) and "Traceback" not in str(data)
     assert "disk on fire" in caplog.text  # logged, with its traceback
     assert any(record.exc_info for record in caplog.records)
@@ -298,7 +298,7 @@ def test_session_store_unreachable_is_171_503(sqlite_url):
 @pytest.mark.parametrize("method, path, allowed, status", [
     ("GET", "/calculate-tax", "POST", 301),
     ("DELETE", "/calculate-tax", "POST", 301),
-    ("POST", "/list-simulations", "GET", 501),
+    ("POST", "/list-simulations", "GET, HEAD", 501),
 ])
 def test_a_method_no_view_takes_is_405(client, method, path, allowed, status):
     client.start()
@@ -308,7 +308,7 @@ def test_a_method_no_view_takes_is_405(client, method, path, allowed, status):
 
 
 def test_an_odd_method_on_the_root_is_405_not_500(testapp):
-    assert testapp.request("/", method="TRACE", status=405).headers["Allow"] == "GET"
+    assert testapp.request("/", method="TRACE", status=405).headers["Allow"] == "GET, HEAD"
 
 
 def test_a_browser_without_a_session_gets_pages_not_envelopes(testapp):

@@ -21,8 +21,12 @@ from hypothesis import HealthCheck, Phase, assume, given, note, settings, strate
 from hypothesis.control import currently_in_test_context
 
 from impots_pyramid import main
-from impots_pyramid.routes import ACTION_ROUTES, VIEW_ROUTES
+from impots_pyramid.actions.table import ACTIONS
+from impots_pyramid.html import PAGES as VIEW_ROUTES
+
+ACTION_ROUTES = {name: action.pattern for name, action in ACTIONS.items()}
 from tests.actions.client import read_envelope
+from tests.helpers import forget_failed_logins
 from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
 
 
@@ -143,6 +147,9 @@ def _html_token(page) -> str:
 
 def open_session(variant, session_type, logged_in, forged_cookie="") -> Session:
     SERVER_ERRORS.records.clear()
+    # Each example starts with no failed login behind it (wrong Basic credentials of
+    # earlier examples would block the test user's login).
+    forget_failed_logins(variant.app)
     browser = webtest.TestApp(variant.app)
     session = Session(browser, session_type, None)
     if session_type is None:

@@ -47,7 +47,7 @@ def test_a_dropped_connection_is_retried_only_before_the_commit(in_transaction, 
     from pyramid.testing import DummyRequest
     from sqlalchemy.exc import OperationalError
 
-    from impots_pyramid.action_errors import RetryFirstPredicate
+    from impots_pyramid.web.failures import RetryFirstPredicate
 
     environ = {"retry.attempt": 0, "retry.attempts": 3}
     if in_transaction:

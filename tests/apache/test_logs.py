@@ -1,4 +1,4 @@
-"""impots_pyramid.logs, as production.ini uses it: the log file's folder from
+"""impots_pyramid.web.logs, as production.ini uses it: the log file's folder from
 IMPOTS_LOG_DIR, and errors mailed (over real SMTP, to a small server on the loopback)
 only when an SMTP host is set."""
 import logging
@@ -9,7 +9,7 @@ import threading
 import pytest
 from pyramid.config import Configurator
 
-from impots_pyramid import logs
+from impots_pyramid.web import logs
 
 
 class SMTPRecorder(socketserver.StreamRequestHandler):
@@ -83,7 +83,7 @@ def test_log_file_next_to_the_ini_by_default(tmp_path, monkeypatch):
     ini.write_text(
         "[loggers]\nkeys = root\n[handlers]\nkeys = file\n[formatters]\nkeys = generic\n"
         "[logger_root]\nlevel = INFO\nhandlers = file\n"
-        "[handler_file]\nclass = impots_pyramid.logs.LogDirFileHandler\n"
+        "[handler_file]\nclass = impots_pyramid.web.logs.LogDirFileHandler\n"
         "args = ('impots.log', '%(here)s/log')\nformatter = generic\n"
         "[formatter_generic]\nformat = %(levelname)s %(message)s\n")
     root = logging.getLogger()
@@ -138,7 +138,7 @@ def test_includeme_adds_the_mail_handler_to_the_root_logger(smtp_server):
     root = logging.getLogger()
     before = root.handlers[:]
     try:
-        config.include("impots_pyramid.logs")
+        config.include("impots_pyramid.web.logs")
         added = [handler for handler in root.handlers if handler not in before]
         assert len(added) == 1 and added[0].level == logging.ERROR
         assert added[0].mailhost == host and added[0].mailport == port

@@ -72,7 +72,7 @@ def test_an_xml_batch(testapp, auth):
 
 
 def test_a_batch_answered_as_xml(testapp, auth):
-    from impots_pyramid.xml import parse
+    from impots_pyramid.web.xml import parse
 
     answer = post(testapp, '[{"married": "no", "children": 0, "salary": 100000}]',
                   "application/json", dict(auth, Accept="application/xml"))
@@ -184,7 +184,7 @@ def test_a_body_without_content_length_is_counted_while_it_is_read():
 
     from pyramid.request import Request
 
-    from impots_pyramid.bodies import BodyError, read_households
+    from impots_pyramid.web.bodies import BodyError, read_households
 
     request = Request.blank(URL, method="POST", content_type="application/json")
     request.environ.pop("CONTENT_LENGTH", None)

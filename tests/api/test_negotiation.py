@@ -1,7 +1,7 @@
 """Representation by Accept, ?format= overriding it, 406 otherwise, Vary: Accept always."""
 import pytest
 
-from impots_pyramid.xml import parse as parse_xml
+from impots_pyramid.web.xml import parse as parse_xml
 
 TAX = "/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 

@@ -16,7 +16,8 @@ def test_it_describes_the_resource_api(testapp):
     post = paths["/api/tax-years/{year}/tax"]["post"]
     assert set(post["requestBody"]["content"]) == {"application/json", "text/csv",
                                                    "application/xml"}
-    assert set(post["responses"]) == {"200", "400", "401", "404", "406", "413", "415"}
+    assert set(post["responses"]) == {"200", "400", "401", "404", "406", "413", "415", "429",
+                                     "503"}
     assert post["security"] == [{"basicAuth": []}, {"sessionCookie": []}]
     assert set(paths["/api/tax-years/{year}"]["get"]["responses"]["200"]["content"]) == {
         "application/json", "application/xml", "text/html"}
@@ -32,7 +33,8 @@ def test_it_describes_the_action_api_with_its_envelope(testapp):
     form = paths["/calculate-tax"]["post"]["requestBody"]["content"]
     assert set(form["application/x-www-form-urlencoded"]["schema"]["properties"]) == {
         "married", "children", "salary", "year"}
-    assert set(paths["/authenticate-user"]["post"]["responses"]) == {"200", "400", "401", "429"}
+    assert set(paths["/authenticate-user"]["post"]["responses"]) == {
+        "200", "400", "401", "405", "429", "500", "503"}
     assert document["components"]["schemas"]["Envelope"]["required"] == [
         "action", "status", "response"]
 
@@ -56,10 +58,11 @@ def test_the_action_api_paths_follow_the_url_prefix(sqlite_url):
 
 
 def test_every_route_of_the_action_api_is_described(testapp):
-    from impots_pyramid.routes import ACTION_ROUTES, VIEW_ROUTES
+    from impots_pyramid.actions.table import ACTIONS
+    from impots_pyramid.html import PAGES
 
     paths = testapp.get("/api/openapi.json").json["paths"]
-    described = set(ACTION_ROUTES.values()) | set(VIEW_ROUTES.values())
+    described = {action.pattern for action in ACTIONS.values()} | set(PAGES.values())
     assert sorted(described - set(paths)) == []
 
 

@@ -9,15 +9,12 @@ from impots_pyramid import main
 from impots_pyramid.models import get_tm_session
 from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
 
-# Until the application factory includes it, the front end comes in through the settings
-# (Pyramid runs an includeme once, so this stays harmless afterwards).
-HTML_INCLUDE = {"pyramid.includes": "impots_pyramid.html"}
 HOST = "http://example.com"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def html_settings(url, **overrides):
-    return base_settings(url, **HTML_INCLUDE, **overrides)
+    return base_settings(url, **overrides)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 import pytest
 from pyramid import testing
 
-from impots_pyramid.views.html.formatting import euros, percent
+from impots_pyramid.html.formatting import euros, percent
 
 
 @pytest.mark.parametrize("locale, rate, text", [

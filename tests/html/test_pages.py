@@ -165,7 +165,7 @@ def _messages_in_use():
     for path in (PACKAGE / "templates").glob("*.jinja2"):
         found |= {message for _, _, message in
                   environment.extract_translations(path.read_text()) if isinstance(message, str)}
-    for path in [PACKAGE / "html.py", *(PACKAGE / "views" / "html").glob("*.py")]:
+    for path in (PACKAGE / "html").glob("*.py"):
         found |= set(re.findall(r'\b_\(\s*"([^"]+)"', path.read_text()))
     return found
 

@@ -193,13 +193,13 @@ def test_an_action_before_login_leads_to_the_authentication_page(browser):
 
 
 def test_an_unexpected_error_shows_the_errors_page_and_writes_nothing(logged_in, monkeypatch):
-    from impots_pyramid.views import actions
+    from impots_pyramid.services import simulations
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     browser, page = logged_in
-    monkeypatch.setattr(actions, "calculate", broken)
+    monkeypatch.setattr(simulations, "calculate", broken)
     answer = calculate(browser, page)
     assert answer.status_int == 303
     assert answer.location == HOST + "/display-errors-view"

@@ -28,7 +28,7 @@ def send_raw(browser, method, body, content_type, token):
     ("POST", FILE_FIELD, "multipart/form-data; boundary=B",
      "the form field [user] is a file (f.txt): send its value as text"),
     ("GET", b"user=admin", "application/x-www-form-urlencoded; charset=utf-16",
-     "method GET not allowed for authenticate-user: use POST"),
+     "method GET is not allowed here: use POST"),
 ], ids=["utf-16", "no-boundary", "file-field", "get"])
 def test_an_unreadable_login_form_comes_back_to_the_authentication_page(
         browser, method, body, content_type, message):

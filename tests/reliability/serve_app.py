@@ -9,7 +9,7 @@ import logging
 import waitress
 
 from impots_pyramid import main
-from impots_pyramid.logs import DEFAULT_FORMAT
+from impots_pyramid.web.logs import DEFAULT_FORMAT
 from tests.conftest import base_settings
 
 THREADS = 4

@@ -1,0 +1,165 @@
+"""The resource API's views: bound to resources (``context=``) on the ``api`` route.
+
+Each readable resource has one view per representation (``accept=`` JSON, XML, HTML),
+all returning the same data; a GET that none of them accepts falls through to
+``not_acceptable`` (views without an ``accept`` predicate are tried last). Another method
+is the failure policy's 405, its Allow read from these registrations. Errors are raised
+and turned into problem documents by the exception views of ``errors``.
+"""
+from pyramid.view import view_config
+
+from ..tax import InvalidInput, calculate, calculate_many, parse_calculation, parse_household
+from ..tax.households import check_rules_for_year, parse_rules
+from ..tax.vocabulary import FIELD_ALIASES, yes_no
+from ..web import bodies
+from .negotiation import API_ROUTE
+from .openapi import openapi_document
+from .problems import Problem
+from .resources import CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxYear, TaxYears
+TEMPLATES = "impots_pyramid:templates/api/"
+
+
+def represented(template, **predicates):
+    """Register the decorated view three times: as JSON, XML, and an HTML template."""
+    def decorate(view):
+        common = dict(route_name=API_ROUTE, **predicates)
+        for accept, renderer in (("application/json", "json"), ("application/xml", "xml"),
+                                 ("text/html", TEMPLATES + template)):
+            view = view_config(accept=accept, renderer=renderer, _depth=1, **common)(view)
+        return view
+    return decorate
+
+
+# -- /api ---------------------------------------------------------------------------------
+
+@represented("index.jinja2", context=Api, request_method="GET", permission=DESCRIBE)
+def api_index(context, request):
+    return {"links": {
+        "tax_years": request.resource_url(context["tax-years"]),
+        # A view name, not a resource: the route generates its URL.
+        "openapi": request.route_url(API_ROUTE, traverse=("openapi.json",)),
+    }}
+
+
+@view_config(route_name=API_ROUTE, context=Api, name="openapi.json", request_method="GET",
+             permission=DESCRIBE, renderer="json")
+def openapi(context, request):
+    """The OpenAPI 3.1 description of both interfaces (JSON whatever ``Accept`` says)."""
+    if request.subpath:
+        raise Problem(404, "no such resource")
+    return openapi_document(request)
+
+
+# -- /api/tax-years -----------------------------------------------------------------------
+
+@represented("tax_years.jinja2", context=TaxYears, request_method="GET", permission=VIEW)
+def tax_years(context, request):
+    years = context.years()
+    return {
+        "tax_years": [{
+            "year": year,
+            "income_year": years[year].income_year,
+            "href": request.resource_url(context[str(year)]),
+        } for year in sorted(years)],
+        "links": {"self": request.resource_url(context)},
+    }
+
+
+@represented("tax_year.jinja2", context=TaxYear, request_method="GET", permission=VIEW)
+def tax_year(context, request):
+    return {
+        "year": context.year,
+        **context.parameters.as_dict(),
+        "links": {
+            "self": request.resource_url(context),
+            "tax": request.resource_url(context["tax"]),
+            "tax_years": request.resource_url(context.__parent__),
+        },
+    }
+
+
+# -- /api/tax-years/{year}/tax ------------------------------------------------------------
+
+def default_rules(request) -> str:
+    return request.registry.settings["impots.rules"]
+
+
+@represented("tax.jinja2", context=TaxCalculation, request_method="GET", permission=CALCULATE)
+def tax(context, request):
+    """One household from the query string: married, children, salary, optional rules."""
+    year = context.tax_year.year
+    raw = {name: value for name, value in request.GET.items()
+           if name not in FIELD_ALIASES["year"]}
+    # The year is the URL's; parse_calculation reports every bad field at once.
+    calculation = parse_calculation({**raw, "year": year}, [year], year, default_rules(request))
+    result = calculate(calculation.household, context.tax_year.parameters, calculation.rules)
+    return {
+        **household_fields(calculation.household.married, calculation.household.children,
+                           calculation.household.salary),
+        "year": year,
+        "rules": calculation.rules,
+        "tax": result.tax, "surcharge": result.surcharge, "discount": result.discount,
+        "reduction": result.reduction, "rate": result.rate, "parts": result.parts,
+        "taxable_income": result.taxable_income,
+    }
+
+
+# CSRF: the batch is computed, never stored, and its body types (JSON, CSV, XML) are not
+# ones a cross-site form can send; Basic clients have no token to send.
+@represented("taxes.jinja2", context=TaxCalculation, request_method="POST",
+             permission=CALCULATE, require_csrf=False)
+def taxes(context, request):
+    """A batch: every household computed, or a 400 naming each bad item by its index."""
+    year = context.tax_year.year
+    rules = batch_rules(request, year)
+    raw_households = bodies.read_households(request, request.registry.settings["impots.batch_max"])
+    households = parse_batch(raw_households)
+    figures = calculate_many(context.tax_year.parameters,
+                             [h.married for h in households],
+                             [h.children for h in households],
+                             [h.salary for h in households], rules)
+    columns = {name: values.tolist() for name, values in figures.items()}
+    results = []
+    for index, household in enumerate(households):
+        results.append({
+            **household_fields(household.married, household.children, household.salary),
+            "year": year, "rules": rules,
+            **{name: column[index] for name, column in columns.items()},
+        })
+    return {"year": year, "rules": rules, "count": len(results), "results": results}
+
+
+def batch_rules(request, year) -> str:
+    raw = request.GET.get("rules")
+    rules = default_rules(request) if raw in (None, "") else parse_rules(raw)
+    check_rules_for_year(rules, year)
+    return rules
+
+
+def parse_batch(raw_households) -> list:
+    """Typed households, or InvalidInput-like Problem listing each bad item by index."""
+    households, errors = [], []
+    for index, raw in enumerate(raw_households):
+        try:
+            households.append(parse_household(raw))
+        except InvalidInput as exc:
+            errors += [{"index": index, **error.as_dict()} for error in exc.errors]
+    if errors:
+        bad_items = len({error["index"] for error in errors})
+        raise Problem(400, f"{bad_items} of {len(raw_households)} households have errors: "
+                           "nothing was computed", errors=errors)
+    return households
+
+
+def household_fields(married: bool, children: int, salary: int) -> dict:
+    return {"married": yes_no(married), "children": children, "salary": salary}
+
+
+# -- fallbacks ----------------------------------------------------------------------------
+
+@view_config(route_name=API_ROUTE, context=Resource, request_method="GET")
+def not_acceptable(context, request):
+    """Reached only when no representation matched ``Accept``."""
+    raise Problem(406, "none of application/json, application/xml, text/html is acceptable "
+                       f"(Accept: {request.headers.get('Accept', '')}); "
+                       "?format=json|xml|html chooses one")

@@ -1,0 +1,92 @@
+"""The browser pages: Jinja2 templates, the static files, French or English pages; the
+course's four pages (``pages``), the actions of an html session answered by a 303 to the
+page that shows their outcome (``views``), and the pages that failures turn into
+(``failures``). It uses the action API's table and routes and the services, never the
+JSON views.
+"""
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPSeeOther
+
+from ..web.openapi import HTML
+
+LOCALES = ("fr", "en")
+DEFAULT_LOCALE = "fr"
+TRANSLATION_DOMAIN = "impots_pyramid"
+TEMPLATES = "impots_pyramid:templates/"
+
+# The pages, each at its own GET URL under impots.url_prefix.
+PAGES = {
+    "display-authentication-view": "/display-authentication-view",
+    "display-tax-calculation-view": "/display-tax-calculation-view",
+    "display-simulations-view": "/display-simulations-view",
+    "display-errors-view": "/display-errors-view",
+}
+# The start: "/" (and the prefix's own root) lead to init-session/html.
+HOME_ROUTES = ("home", "prefix-home")
+
+
+def negotiate_locale(request) -> str:
+    """'en' when the browser prefers English to French, else the course's French."""
+    return request.accept_language.lookup(list(LOCALES), default=DEFAULT_LOCALE)
+
+
+def see_other(request, route_name, **parts):
+    """The 303 of Post/Redirect/Get, to a URL Pyramid builds (mount point and prefix)."""
+    return HTTPSeeOther(request.route_url(route_name, **parts))
+
+
+def template(name: str) -> str:
+    return TEMPLATES + name + ".jinja2"
+
+
+def page_values(request, **values) -> dict:
+    """What every page's layout needs: whether to show the menu, and the CSRF token."""
+    values.setdefault("logged_in", request.identity is not None)
+    values.setdefault("current", None)
+    values["csrf_token"] = get_csrf_token(request)
+    return values
+
+
+def add_template_filters(config):
+    """Filters for figures (registered once the Jinja2 environment exists)."""
+    from .formatting import euros, percent
+
+    def register():
+        environment = config.get_jinja2_environment()
+        environment.filters.update({"euros": euros, "percent": percent})
+
+    config.action(None, register, order=999)
+
+
+def page_paths(settings, years) -> dict:
+    prefix = settings["impots.url_prefix"]
+    paths = {f"{prefix}{pattern}": {"get": {
+        "summary": f"the {name[len('display-'):-len('-view')].replace('-', ' ')} page "
+                   "(html sessions)",
+        "tags": ["action API"],
+        "responses": {"200": {"description": "the page", "content": {HTML: {}}}}}}
+        for name, pattern in PAGES.items()}
+    paths["/"] = {"get": {"summary": "to init-session/html", "tags": ["action API"],
+                          "responses": {"302": {"description": "redirect"}}}}
+    return paths
+
+
+def includeme(config):
+    settings = config.get_settings()
+    settings.setdefault("jinja2.i18n.domain", TRANSLATION_DOMAIN)
+    config.include("pyramid_jinja2")  # harmless if another feature includes it too
+    add_template_filters(config)
+    config.add_translation_dirs("impots_pyramid:locale")
+    config.set_locale_negotiator(negotiate_locale)
+    # Directly under the application root (not under impots.url_prefix), like /api.
+    config.add_static_view("static", "impots_pyramid:static", cache_max_age=3600)
+    prefix = settings["impots.url_prefix"]
+    config.add_route("home", "/")
+    # With a prefix, its own root also leads to the start (without one, "home" wins).
+    config.add_route("prefix-home", prefix + "/")
+    for name, pattern in PAGES.items():
+        config.add_route(name, prefix + pattern)
+    config.include(".failures")
+    config.add_openapi_paths(page_paths)
+    config.scan(".pages")
+    config.scan(".views")

@@ -1,0 +1,69 @@
+"""The four pages of the course, each at its own GET URL. They only show: the notices they
+read from the session (a failed login, a form's errors) are meant for one display.
+
+A page needs an html session (else: init-session/html) and, except the authentication
+and errors pages, a logged-in user (else: the authentication page).
+"""
+from pyramid.view import view_config
+
+from ..services import session_keys, simulations
+from . import page_values, see_other, template
+
+
+def redirect_unless_allowed(request, needs_login=True):
+    """The redirect a page answers instead of itself, or None when it may be shown."""
+    if request.session.get(session_keys.RESPONSE_TYPE) != "html":
+        return see_other(request, "init-session", type="html")
+    if needs_login and request.identity is None:
+        return see_other(request, "display-authentication-view")
+    return None
+
+
+def guarded(needs_login=True):
+    """view_config's ``decorator``: the page, or the redirect that replaces it."""
+    def decorate(view):
+        def guarded_view(context, request):
+            redirect = redirect_unless_allowed(request, needs_login)
+            return redirect if redirect is not None else view(context, request)
+        return guarded_view
+    return decorate
+
+
+@view_config(route_name="display-authentication-view", request_method="GET",
+             renderer=template("authentication"), decorator=guarded(needs_login=False))
+def authentication_page(request):
+    notice = request.session.pop(session_keys.LOGIN_NOTICE, None) or {}
+    return page_values(request, messages=notice.get("messages", []),
+                       user=notice.get("user", ""), logged_in=False)
+
+
+def _last_simulation(request):
+    number = request.session.get(session_keys.LAST_SIMULATION)
+    if number is None:
+        return None
+    rows = simulations.session_simulations(request.dbsession, request.session)
+    return next((row for row in rows if row["id"] == number), None)
+
+
+@view_config(route_name="display-tax-calculation-view", request_method="GET",
+             renderer=template("calculation"), decorator=guarded())
+def calculation_page(request):
+    form = request.session.pop(session_keys.FORM, None)
+    result = None if form else _last_simulation(request)
+    if form is None:  # show the figures of the result the form produced
+        form = {"typed": {key: str(result[key]) for key in ("married", "children", "salary")}
+                if result else {}, "errors": {}, "messages": []}
+    return page_values(request, form=form, result=result, current="calculation")
+
+
+@view_config(route_name="display-simulations-view", request_method="GET",
+             renderer=template("simulations"), decorator=guarded())
+def simulations_page(request):
+    rows = simulations.session_simulations(request.dbsession, request.session)
+    return page_values(request, simulations=rows, current="simulations")
+
+
+@view_config(route_name="display-errors-view", request_method="GET",
+             renderer=template("errors"), decorator=guarded(needs_login=False))
+def errors_page(request):
+    return page_values(request, messages=request.session.pop(session_keys.ERRORS, None) or [])

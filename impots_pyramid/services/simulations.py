@@ -1,0 +1,254 @@
+"""A session's simulations in the database, under the session's owner key.
+
+Numbers come from the owner's row, incremented by an UPDATE that takes the row's lock
+(or SQLite's write lock) until the transaction ends: concurrent requests of one session
+get distinct numbers, and a number is never reused after a deletion.
+"""
+import csv
+import datetime
+import io
+import secrets
+import time
+
+from pyramid.security import forget
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..models import SessionOwner, Simulation
+from ..models.simulation import public_view
+from ..models.transactions import mark_session_changed
+from ..tax import calculate, calculate_batch
+from . import session_keys
+
+SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
+                      "reduction", "rate", "year", "rules")
+
+
+# A session's activity is written to its owner row at most this often (impots-purge).
+TOUCH_INTERVAL = 60  # seconds
+
+
+def new_owner_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def session_owner(session) -> str:
+    """The key of the session's simulations, made on first need: a session that never
+    logged in (an API client sending HTTP Basic credentials) has none yet."""
+    owner = session.get(session_keys.OWNER)
+    if owner is None:
+        owner = session[session_keys.OWNER] = new_owner_key()
+    return owner
+
+
+def calculation_row(calculation, figures: dict) -> dict:
+    """The row stored for one simulation: its inputs, outputs, year and rules."""
+    household = calculation.household
+    return {"married": household.married, "children": household.children,
+            "salary": household.salary, "tax": figures["tax"],
+            "surcharge": figures["surcharge"], "discount": figures["discount"],
+            "reduction": figures["reduction"], "rate": figures["rate"],
+            "year": calculation.year, "rules": calculation.rules}
+
+
+def record_calculation(dbsession, session, calculation, tax_years) -> dict:
+    """Compute one calculation (household, year, rules) and store it in the session."""
+    result = calculate(calculation.household, tax_years[calculation.year], calculation.rules)
+    [simulation] = record(dbsession, session_owner(session),
+                          [calculation_row(calculation, result.outputs())])
+    return simulation
+
+
+def record_calculations(dbsession, session, calculations, tax_years) -> list:
+    """Compute a batch (one vectorised call per year and rule set) and store it whole."""
+    rows = [calculation_row(calculation, figures) for calculation, figures
+            in zip(calculations, calculate_batch(calculations, tax_years))]
+    return record(dbsession, session_owner(session), rows)
+
+
+def session_simulations(dbsession, session) -> list:
+    return list_for(dbsession, session.get(session_keys.OWNER))
+
+
+def delete_from_session(dbsession, session, raw_number: str) -> bool:
+    """Delete the session's simulation numbered ``raw_number`` (as typed in a URL)."""
+    number = (int(raw_number) if raw_number.isascii() and raw_number.isdigit()
+              and len(raw_number) < 10 else None)
+    return number is not None and delete_one(dbsession, session.get(session_keys.OWNER), number)
+
+
+def end_session(request) -> None:
+    """Forget the session's simulations, log out and drop the session."""
+    end(request.dbsession, request.session.get(session_keys.OWNER))
+    forget(request)
+    request.session.invalidate()
+
+
+def note_activity(dbsession, session) -> None:
+    """Mark the session active (at most once a TOUCH_INTERVAL), so that impots-purge
+    leaves its simulations alone."""
+    owner = session.get(session_keys.OWNER)
+    if owner is None:
+        return
+    moment = int(time.time())
+    if moment - session.get(session_keys.SEEN, 0) >= TOUCH_INTERVAL:
+        touch(dbsession, owner)
+        session[session_keys.SEEN] = moment
+
+
+def now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def ensure_owner(dbsession, owner: str) -> None:
+    """Create the owner's row at login, before any concurrent calculation races for it."""
+    if dbsession.get(SessionOwner, owner) is None:
+        dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
+        dbsession.flush()
+
+
+# Core statements on the session's connection, not the ORM's bulk operations: this is
+# the path of every calculation, and the ORM's unit of work has nothing to add to it.
+OWNERS, SIMULATIONS = SessionOwner.__table__, Simulation.__table__
+
+
+def _writing_connection(dbsession):
+    """The session's connection, the transaction marked as writing: zope.sqlalchemy sees
+    no ORM change in Core statements and would otherwise roll them back at the end."""
+    mark_session_changed(dbsession)
+    return dbsession.connection()
+
+
+# Built once: only their parameters change from one calculation to the next.
+BUMP = (update(OWNERS).where(OWNERS.c.key == bindparam("owner"))
+        .values(last_number=OWNERS.c.last_number + bindparam("count"),
+                last_seen=bindparam("moment")))
+BUMP_RETURNING = BUMP.returning(OWNERS.c.last_number)
+LAST_NUMBER = select(OWNERS.c.last_number).where(OWNERS.c.key == bindparam("owner"))
+INSERT_OWNER = insert(OWNERS)
+INSERT_SIMULATIONS = insert(SIMULATIONS)
+
+
+def _bump(connection, owner: str, count: int, moment) -> int | None:
+    """The owner's last number after adding ``count``; None when it has no row yet."""
+    parameters = {"owner": owner, "count": count, "moment": moment}
+    if connection.dialect.update_returning:  # one round trip (not MariaDB)
+        return connection.execute(BUMP_RETURNING, parameters).scalar()
+    if connection.execute(BUMP, parameters).rowcount == 0:
+        return None
+    return connection.execute(LAST_NUMBER, parameters).scalar()
+
+
+def reserve_numbers(connection, dbsession, owner: str, count: int) -> range:
+    """``count`` new numbers for ``owner``, creating its row the first time."""
+    moment = now()
+    last = _bump(connection, owner, count, moment)
+    if last is None:
+        try:
+            with dbsession.begin_nested():
+                connection.execute(INSERT_OWNER, {"key": owner, "last_number": count,
+                                                  "last_seen": moment})
+            last = count
+        except IntegrityError:  # a concurrent request created it (login normally does)
+            last = _bump(connection, owner, count, moment)
+    return range(last - count + 1, last + 1)
+
+
+# One calculation on PostgreSQL: the owner's number taken and the row inserted in one
+# statement (a data-modifying CTE), one round trip instead of two. Its RETURNING is empty
+# when the owner has no row yet; record() then takes the general path, which makes it.
+_BUMPED = BUMP_RETURNING.cte("bumped")
+INSERT_ONE_NUMBERED = (
+    insert(SIMULATIONS)
+    .from_select(("owner", "number") + SIMULATION_COLUMNS, select(
+        bindparam("owner", type_=SIMULATIONS.c.owner.type), _BUMPED.c.last_number,
+        *(bindparam(column, type_=SIMULATIONS.c[column].type) for column in SIMULATION_COLUMNS)))
+    .returning(SIMULATIONS.c.number))
+
+
+def _record_one_numbered(connection, owner: str, row: dict) -> dict | None:
+    if connection.dialect.name != "postgresql":  # no UPDATE in a CTE elsewhere
+        return None
+    value = {"owner": owner, **row}
+    number = connection.execute(INSERT_ONE_NUMBERED,
+                                {**value, "count": 1, "moment": now()}).scalar()
+    return None if number is None else {**value, "number": number}
+
+
+def record(dbsession, owner: str, rows: list) -> list:
+    """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them."""
+    connection = _writing_connection(dbsession)
+    if len(rows) == 1:
+        value = _record_one_numbered(connection, owner, rows[0])
+        if value is not None:
+            return [public_view(value)]
+    numbers = reserve_numbers(connection, dbsession, owner, len(rows))
+    values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
+    if len(values) == 1:
+        connection.execute(INSERT_SIMULATIONS, values[0])
+    elif len(values) >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2":
+        _copy(connection, values)
+    else:  # executemany, which the drivers batch
+        connection.execute(INSERT_SIMULATIONS, values)
+    return [public_view(value) for value in values]
+
+
+# From this many rows on, PostgreSQL gets them through COPY: several times faster than the
+# multi-row INSERTs of executemany (10,000 rows: about 0.3 s instead of 2 s).
+COPY_THRESHOLD = 100
+COPY_COLUMNS = ("owner", "number") + SIMULATION_COLUMNS
+
+
+def _copy(connection, values: list) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([value[column] for column in COPY_COLUMNS] for value in values)
+    buffer.seek(0)
+    statement = (f"COPY {SIMULATIONS.name} ({', '.join(COPY_COLUMNS)}) "
+                 "FROM STDIN WITH (FORMAT csv)")
+    # The driver's connection, inside the transaction the request is in.
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(statement, buffer)
+
+
+def list_for(dbsession, owner) -> list:
+    if owner is None:
+        return []
+    rows = dbsession.execute(
+        select(*(getattr(Simulation, c) for c in ("number",) + SIMULATION_COLUMNS))
+        .where(Simulation.owner == owner).order_by(Simulation.number))
+    return [public_view(row._mapping) for row in rows]
+
+
+def delete_one(dbsession, owner, number: int) -> bool:
+    if owner is None:
+        return False
+    result = dbsession.execute(delete(Simulation).where(
+        Simulation.owner == owner, Simulation.number == number))
+    return result.rowcount > 0
+
+
+def end(dbsession, owner) -> None:
+    """Forget the session's simulations and numbering (end of session)."""
+    if owner is not None:
+        dbsession.execute(delete(Simulation).where(Simulation.owner == owner))
+        dbsession.execute(delete(SessionOwner).where(SessionOwner.key == owner))
+
+
+def touch(dbsession, owner) -> None:
+    """Mark the session active, so that impots-purge leaves its simulations alone."""
+    dbsession.execute(update(SessionOwner).where(SessionOwner.key == owner)
+                      .values(last_seen=now()))
+
+
+def purge(dbsession, idle_seconds: int) -> tuple:
+    """Delete the simulations of sessions idle for longer than ``idle_seconds``.
+
+    Returns (sessions, simulations) deleted.
+    """
+    limit = now() - datetime.timedelta(seconds=idle_seconds)
+    stale = select(SessionOwner.key).where(SessionOwner.last_seen < limit)
+    simulations = dbsession.scalar(select(func.count()).select_from(Simulation)
+                                   .where(Simulation.owner.in_(stale)))
+    dbsession.execute(delete(Simulation).where(Simulation.owner.in_(stale)))
+    sessions = dbsession.execute(delete(SessionOwner).where(SessionOwner.last_seen < limit)).rowcount
+    return sessions, simulations

@@ -1,0 +1,16 @@
+"""HTTP plumbing shared by every interface, with no knowledge of any of them: sessions
+(and the Redis flush tween), the security policy, renderers, XML, request bodies and
+their encoding, logging, the failure policy, and /health."""
+
+
+def includeme(config):
+    config.include(".logs")
+    config.include(".sessions")
+    config.include(".session_flush")
+    config.include(".security")
+    config.include(".renderers")
+    config.include(".xml")
+    config.include(".encoding")
+    config.include(".failures")
+    config.include(".openapi")
+    config.include(".health")
