@@ -6,7 +6,7 @@ machine.
 
 Where the variables come from: Apache's ``SetEnv`` only reaches each request's WSGI
 environ, not ``os.environ`` while this file is loaded, so IMPOTS_INI and the application's
-IMPOTS_* variables (DEPLOY.md) must be in the environment of Apache itself, which its
+IMPOTS_* variables (README, Configuration) must be in the environment of Apache itself, which its
 mod_wsgi daemon processes inherit. On Debian/Ubuntu that is /etc/apache2/envvars (sourced by
 apache2ctl and the systemd unit), e.g. a line ``. /etc/impots/impots.env`` where that file
 holds ``export IMPOTS_INI=/srv/impots/production.ini`` and the other ``export``s.

@@ -9,7 +9,7 @@ from pyramid.settings import asbool
 
 from .tax.vocabulary import COURSE_TAX_YEAR, DEFAULT_RULES, RULE_NAMES
 
-# Environment variables that override the ini (DEPLOY.md), in every environment.
+# Environment variables that override the ini (README, Configuration), in every environment.
 ENVIRONMENT_OVERRIDES = {
     "IMPOTS_DATABASE_URL": "sqlalchemy.url",
     "IMPOTS_REDIS_URL": "redis.sessions.url",
