@@ -6,6 +6,9 @@ income limit and increase per half part. Its two constants of its own follow fro
 the décote applies below ceiling / rate rounded up (1595 / 2627 in 2019, where the décote
 would reach 0), and the reduction below the 2019 upper limit per adult (21037 / 42074)
 plus the increase per half part.
+
+Like ``law.compute``, ``compute`` fills the optional ``trace`` dict with its intermediate
+values, for ``explain``.
 """
 
 from .law import child_half_parts
@@ -37,7 +40,7 @@ def _tax_for(ops, params, constants, income, parts):
     return ops.floor(income * rate - parts * constant), rate
 
 
-def compute(ops, params, married, children, salary):
+def compute(ops, params, married, children, salary, trace=None):
     if params.tax_year != COURSE_TAX_YEAR:
         raise ValueError(f"course rules exist for tax year {COURSE_TAX_YEAR} only")
     constants = slice_constants(params)
@@ -58,6 +61,7 @@ def compute(ops, params, married, children, salary):
     t2 = ops.where(children > 0, t0 - params.qf_cap_per_half_part * half_parts, t1)
     keep_t1 = t1 >= t2
     tax = ops.where(keep_t1, t1, t2)
+    tax_after_cap = tax
     surcharge = ops.where(keep_t1, surcharge0, t2 - t1 + surcharge0)
     rate = ops.where(keep_t1, rate1, rate0)
 
@@ -72,6 +76,17 @@ def compute(ops, params, married, children, salary):
     limit = params.reduction_zero_from * adults + params.reduction_per_half_part * half_parts
     reduction = ops.where(income < limit, ops.ceil(params.reduction_rate * tax), 0)
     tax = tax - reduction
+
+    if trace is not None:
+        trace.update(
+            adults=adults, child_half_parts=half_parts, deduction=deduction,
+            gross_tax=t1, tax_without_children=t0,
+            cap=params.qf_cap_per_half_part * half_parts, cap_binds=t2 > t1,
+            tax_after_cap=tax_after_cap, discount_ceiling=ceiling,
+            discount_applies_below=ops.ceil(ceiling / params.discount_rate),
+            discount=discount, reduction_limit=limit, reduction=reduction,
+            surcharge_of_deduction=surcharge0,
+        )
 
     return {
         "tax": ops.as_int(ops.floor(tax)),

@@ -2,6 +2,9 @@
 
 Written once against an ``ops`` namespace (see ``arith``): ``married`` is a bool,
 ``children`` and ``salary`` integers, or arrays of them with ``ops = VECTOR``.
+
+``compute`` fills the optional ``trace`` dict with its intermediate values (unrounded, as it
+computed them), so that ``explain`` shows the very figures the tax came from.
 """
 
 
@@ -43,15 +46,17 @@ def marginal_rate(ops, params, income, parts):
     return rate
 
 
-def compute(ops, params, married, children, salary):
+def compute(ops, params, married, children, salary, trace=None):
     adults = ops.where(married, 2, 1)
     half_parts = child_half_parts(ops, children)
     parts = adults + half_parts / 2
-    income = salary - deduction(ops, params, salary)
+    deducted = deduction(ops, params, salary)
+    income = salary - deducted
 
     # Quotient familial, capped: the children's parts may save at most the cap per half part.
     gross = scale(ops, params, income, parts)
-    capped = scale(ops, params, income, adults) - params.qf_cap_per_half_part * half_parts
+    without_children = scale(ops, params, income, adults)
+    capped = without_children - params.qf_cap_per_half_part * half_parts
     cap_binds = capped > gross
     tax = ops.maximum(gross, capped)
     rate = ops.where(cap_binds, marginal_rate(ops, params, income, adults),
@@ -65,6 +70,7 @@ def compute(ops, params, married, children, salary):
 
     # Low-income reduction (some years only), tapering from full to nothing between limits.
     reduction = 0.0
+    full_below = zero_from = share = None
     if params.has_reduction:
         increase = params.reduction_per_half_part * half_parts
         full_below = params.reduction_full_below * adults + increase
@@ -74,6 +80,15 @@ def compute(ops, params, married, children, salary):
                                     (zero_from - income) / (zero_from - full_below), 0.0))
         reduction = params.reduction_rate * tax_after_discount * share
 
+    if trace is not None:
+        trace.update(
+            adults=adults, child_half_parts=half_parts, deduction=deducted,
+            gross_tax=gross, tax_without_children=without_children,
+            cap=params.qf_cap_per_half_part * half_parts, cap_binds=cap_binds,
+            tax_after_cap=tax, discount_ceiling=ceiling, discount=discount,
+            tax_after_discount=tax_after_discount, reduction_full_below=full_below,
+            reduction_zero_from=zero_from, reduction_share=share, reduction=reduction,
+        )
     return {
         "tax": ops.as_int(ops.round_half_up(ops.maximum(tax_after_discount - reduction, 0))),
         "surcharge": ops.as_int(ops.round_half_up(tax - gross)),

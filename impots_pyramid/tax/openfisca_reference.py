@@ -118,6 +118,40 @@ def reference_figures(system, income_year, married, children, salary):
     }
 
 
+# The amounts of ``explain`` and the OpenFisca variables they are compared with; a name
+# in ``payable.`` is a key of the explanation's ``payable`` object.
+EXPLAINED = {
+    "taxable_income": "rni",
+    "parts": "nbptr",
+    "gross_tax": "ir_brut",
+    "tax_without_children": "ir_ss_qf",
+    "tax_after_cap": "ir_plaf_qf",
+    "discount": "decote_gain_fiscal",
+    "reduction": "reduction_ss_condition_revenus",
+    "tax": "iai",
+    "payable.cehr": "contribution_exceptionnelle_hauts_revenus",
+    "payable.amount": "impot_revenu_restant_a_payer",
+}
+
+
+def reference_variables(system, income_year, married, children, salary, variables):
+    """OpenFisca's values of the foyer-fiscal ``variables`` for the households, as float
+    arrays, unrounded and with OpenFisca's own signs (``impot_revenu_restant_a_payer`` is
+    negative for an amount to pay). A variable that has ended before ``income_year``
+    (``reduction_ss_condition_revenus`` after 2019) gives zeros."""
+    simulation = build_simulation(system, income_year, married, children, salary)
+    year = str(income_year)
+    values = {}
+    for variable in variables:
+        end = system.get_variable(variable).end
+        if end is not None and end.year < income_year:
+            values[variable] = numpy.zeros(len(salary))
+        else:
+            values[variable] = numpy.asarray(simulation.calculate(variable, year),
+                                             dtype=numpy.float64)
+    return values
+
+
 def random_households(rng, count, params):
     """``count`` households spread as TAX.md asks, as arrays (married, children, salary).
 
