@@ -32,16 +32,22 @@ def render_envelope(request, status, response, http_status, headers=None):
     return result
 
 
-def action_failure(exc, request):
-    return render_envelope(request, exc.status, exc.response, exc.http_status, exc.headers)
+def add_action_failure_views(config, render, **predicates):
+    """The failure views of every action: its own failures and the policy's, each drawn
+    by ``render(request, status, response, http_status, headers)`` (the envelope here;
+    the browser pages register theirs with ``response_type="html"``)."""
+    def action_failure(exc, request):
+        return render(request, exc.status, exc.response, exc.http_status, exc.headers)
 
+    def policy_failure(request, failure):
+        return render(request, envelope_status(request, failure), [failure.message],
+                      failure.status, failure.headers)
 
-def policy_failure(request, failure):
-    return render_envelope(request, envelope_status(request, failure), [failure.message],
-                           failure.status, failure.headers)
+    for name in ACTIONS:
+        config.add_exception_view(action_failure, context=ActionFailure, route_name=name,
+                                  **predicates)
+    config.add_failure_views(policy_failure, list(ACTIONS), **predicates)
 
 
 def includeme(config):
-    for name in ACTIONS:
-        config.add_exception_view(action_failure, context=ActionFailure, route_name=name)
-    config.add_failure_views(policy_failure, list(ACTIONS))
+    add_action_failure_views(config, render_envelope)

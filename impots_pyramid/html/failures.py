@@ -12,8 +12,7 @@ action API's own failure views answer every other type), and for the pages.
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import render_to_response
 
-from ..actions.envelope import ActionFailure
-from ..actions.errors import envelope_status
+from ..actions.errors import add_action_failure_views
 from ..actions.table import ACTIONS, NO_SESSION, UNAVAILABLE, UNEXPECTED
 from ..services import session_keys
 from ..web.encoding import readable_form
@@ -84,22 +83,10 @@ def error_page(request, messages, http_status, headers):
     return result
 
 
-def action_failure(exc, request):
-    return html_failure(request, exc.status, exc.response, exc.http_status, exc.headers)
-
-
-def action_policy_failure(request, failure):
-    return html_failure(request, envelope_status(request, failure), [failure.message],
-                        failure.status, failure.headers)
-
-
 def page_failure(request, failure):
     return error_page(request, [failure.message], failure.status, failure.headers)
 
 
 def includeme(config):
-    for name in ACTIONS:
-        config.add_exception_view(action_failure, context=ActionFailure, route_name=name,
-                                  response_type="html")
-    config.add_failure_views(action_policy_failure, list(ACTIONS), response_type="html")
+    add_action_failure_views(config, html_failure, response_type="html")
     config.add_failure_views(page_failure, [*HOME_ROUTES, *PAGES])
