@@ -42,7 +42,7 @@ from pyramid.paster import get_app  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench import hello, setup  # noqa: E402
-from impots_pyramid import simulations  # noqa: E402
+from impots_pyramid.services import simulations  # noqa: E402
 from impots_pyramid.models.simulation import public_view  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -114,7 +114,7 @@ VARIANTS = {"as shipped": simulations.record, "SELECT 1": _select_one,
 
 @contextlib.contextmanager
 def recording_with(record):
-    # The views call ``simulations.record`` through the module: replacing it there is enough.
+    # The calculation service calls ``record`` through its module: replacing it there is enough.
     shipped = simulations.record
     simulations.record = record
     try:

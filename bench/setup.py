@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from impots_pyramid.models import get_engine, get_session_factory, migrations
-from impots_pyramid.scripts.common import save_user
+from impots_pyramid.services.users import save_user
 
 USER, PASSWORD = "admin", "admin"  # what flow.lua logs in with
 

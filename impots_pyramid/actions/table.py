@@ -1,7 +1,7 @@
 """The action API's one table: every action's URL, methods, statuses and needs.
 
 It feeds the routes (``actions.includeme``), the views' registrations and checks
-(``views.action_view``, ``checks``), the envelope's statuses (``envelope``), the 405
+(``registration.action_view``, ``checks``), the envelope's statuses (``envelope``), the 405
 answers (their Allow comes from the registrations), the OpenAPI document (``openapi``) and
 the browser's reading of failures (``html``). Adding an action is one row plus its views.
 """
