@@ -5,4 +5,4 @@ fixtures)."""
 def forget_failed_logins(app) -> None:
     """The failed-login throttle of ``app`` emptied: a test starts with no earlier failure
     counted against the test user (its counts outlive a test: the application does)."""
-    app.registry["login_throttle"].limiter.storage.reset()
+    app.registry["login_throttle"].reset()

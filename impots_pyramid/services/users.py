@@ -2,21 +2,23 @@
 
 Every credential path goes through ``check_login``: the action API's authenticate-user,
 the browser's login form and HTTP Basic on any URL. So all of them share one throttle
-(``throttle.LoginThrottle``: 5 failures in 5 minutes for one name, then 429 with
+(``throttle``: failures counted per name and per client address, then 429 with
 Retry-After) and one message for each refusal.
 """
+import functools
 import hashlib
 import secrets
 import threading
 import time
 
+from passlib.hash import pbkdf2_sha256
 from pyramid.csrf import new_csrf_token
 from pyramid.security import remember
 from sqlalchemy import select
 
 from ..models import User
 from . import session_keys, simulations
-from .throttle import login_throttle
+from .throttle import Throttled, login_throttle
 
 class LoginRefused(Exception):
     """Wrong credentials (401), or a name blocked by the throttle (429, ``retry_after``)."""
@@ -44,33 +46,57 @@ def find_user(dbsession, login: str):
     return user if user is not None and user.login == login else None
 
 
-def check_credentials(dbsession, login: str, password: str) -> bool:
-    user = find_user(dbsession, login)
-    return user is not None and user.check_password(password)
+@functools.cache
+def _dummy_hash() -> str:
+    return pbkdf2_sha256.hash(secrets.token_hex(16))
 
 
-def check_login(request, login: str, password: str, verify=check_credentials) -> None:
-    """Raise LoginRefused unless ``login`` may log in with ``password`` now."""
-    throttle = login_throttle(request.registry)
-    wait = throttle.retry_after(login)
-    if wait is not None:
-        raise LoginRefused(f"too many failed logins for [{login}]: try again in {wait} s",
-                           429, wait)
-    if not verify(request.dbsession, login, password):
-        throttle.failed(login)
+def password_matches(user, password: str) -> bool:
+    """Whether ``password`` is ``user``'s; an unknown name (None) costs the same pbkdf2
+    check as a wrong password, so that the answer's time does not say which names exist."""
+    if user is None:
+        pbkdf2_sha256.verify(password, _dummy_hash())
+        return False
+    return user.check_password(password)
+
+
+def client_address(request) -> str:
+    return request.client_addr or "unknown"
+
+
+def check_login(request, login: str, password: str, remembered=None) -> None:
+    """Raise LoginRefused unless ``login`` may log in with ``password`` now: through the
+    failed-login throttle (``throttle``), unless ``remembered`` (Basic credentials
+    verified a few minutes ago, see VerifiedCredentials) knows them already."""
+    user = find_user(request.dbsession, login)
+    if remembered is not None and remembered.knows(login, password, user):
+        return
+    try:
+        right = login_throttle(request.registry).attempt(
+            login, client_address(request), lambda: password_matches(user, password))
+    except Throttled as throttled:
+        raise LoginRefused(f"too many failed logins for [{login}]: try again in "
+                           f"{throttled.retry_after} s", 429, throttled.retry_after) from None
+    if not right:
         raise LoginRefused(f"authentication failed for user [{login}]")
+    if remembered is not None:
+        remembered.remember(login, password, user)
 
 
 def log_in(request, login: str, password: str) -> None:
-    """Check the credentials, then rotate the session (no session fixation), keeping its
-    response type and its simulations, and give it a new CSRF token."""
+    """Check the credentials, then rotate the session (no session fixation) and give it a
+    new CSRF token. The response type stays; the simulations stay when the same user logs
+    in again, and are ended when another user takes the session over."""
     check_login(request, login, password)
-    kept = {key: request.session[key] for key in (session_keys.RESPONSE_TYPE,
-                                                   session_keys.OWNER)
-            if key in request.session}
-    request.session.invalidate()
-    request.session.update(kept)
-    simulations.ensure_owner(request.dbsession, simulations.session_owner(request.session))
+    session = request.session
+    previous_user = session.get(session_keys.USER)
+    kept = {key: session[key] for key in (session_keys.RESPONSE_TYPE, session_keys.OWNER)
+            if key in session}
+    if previous_user is not None and previous_user != login:
+        simulations.end(request.dbsession, kept.pop(session_keys.OWNER, None))
+    session.invalidate()
+    session.update(kept)
+    simulations.ensure_owner(request.dbsession, simulations.session_owner(session))
     remember(request, login)
     new_csrf_token(request)
 
@@ -79,7 +105,9 @@ class VerifiedCredentials:
     """Remembers for a short while which Basic credentials were right.
 
     A pbkdf2 check costs tens of milliseconds by design; an API client sends the same
-    header with every request. Only a digest of the pair is kept, never the password.
+    header with every request. Only a salted digest of the pair is kept, never the
+    password, and a change of password forgets it (the stored hash is in the digest).
+    Remembered credentials skip the throttle: only a right password gets remembered.
     """
 
     def __init__(self, ttl: float = 300.0, size: int = 1024):
@@ -88,31 +116,27 @@ class VerifiedCredentials:
         self._lock = threading.Lock()
         self._salt = secrets.token_bytes(16)
 
-    def _key(self, login, password, stored_hash):
-        return hashlib.sha256(self._salt + f"{login}\0{password}\0{stored_hash}".encode()).digest()
+    def _key(self, login, password, user):
+        return hashlib.sha256(self._salt + f"{login}\0{password}\0{user.password_hash}"
+                              .encode()).digest()
 
-    def __call__(self, dbsession, login: str, password: str) -> bool:
-        user = find_user(dbsession, login)
+    def knows(self, login: str, password: str, user) -> bool:
         if user is None:
             return False
-        key = self._key(login, password, user.password_hash)
-        now = time.monotonic()
         with self._lock:
-            if self._seen.get(key, 0) > now:
-                return True
-        if not user.check_password(password):
-            return False
+            return self._seen.get(self._key(login, password, user), 0) > time.monotonic()
+
+    def remember(self, login: str, password: str, user) -> None:
         with self._lock:
             if len(self._seen) >= self._size:
                 self._seen.clear()
-            self._seen[key] = now + self._ttl
-        return True
+            self._seen[self._key(login, password, user)] = time.monotonic() + self._ttl
 
 
 def check_basic_login(request, login: str, password: str) -> None:
-    """HTTP Basic credentials: the same throttle and refusals as the login form, a success
-    remembered a few minutes (``VerifiedCredentials``)."""
-    check_login(request, login, password, verify=request.registry["verified_credentials"])
+    """HTTP Basic credentials: the same throttle and refusals as the login forms, a
+    success remembered a few minutes (``VerifiedCredentials``)."""
+    check_login(request, login, password, remembered=request.registry["verified_credentials"])
 
 
 def save_user(dbsession, login: str, password: str) -> str:
