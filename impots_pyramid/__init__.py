@@ -7,9 +7,31 @@ Layers, imports going down only (tests/test_layers.py keeps it so):
 failure policy); ``services`` the plain functions they call; ``tax`` the engine, which
 imports nothing of the application.
 """
-from pyramid.config import Configurator
+import logging
 
-from .settings import normalize
+from pyramid.config import Configurator
+from sqlalchemy.exc import DBAPIError
+
+from .models import migrations
+from .settings import ConfigurationError, normalize
+
+log = logging.getLogger(__name__)
+
+
+def check_schema(engine, config_file) -> None:
+    """Refuse to start on a database that is not at the latest migration, saying what to
+    run (every request would fail); a database that does not answer yet is only logged:
+    it may come up later, and /health will say so meanwhile."""
+    try:
+        with engine.connect() as connection:
+            lag = migrations.schema_lag(connection)
+    except DBAPIError as exc:
+        log.warning("database not reachable at start-up: %s", exc.orig)
+        return
+    if lag is not None:
+        raise ConfigurationError(
+            f"the database {engine.url.render_as_string(hide_password=True)} is {lag}: "
+            f"run initialize_impots_db {config_file or 'YOUR.ini'} first")
 
 
 def main(global_config, **settings):
@@ -21,4 +43,5 @@ def main(global_config, **settings):
         config.include(".actions")
         config.include(".html")
         config.include(".api")
+    check_schema(config.registry["dbengine"], (global_config or {}).get("__file__"))
     return config.make_wsgi_app()

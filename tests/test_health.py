@@ -42,3 +42,28 @@ def test_health_names_the_database_that_does_not_answer(tmp_path):
     app = webtest.TestApp(main({}, **base_settings(f"sqlite:///{missing}")))
     response = app.get("/health", status=503)
     assert response.json == {"database": "unavailable", "sessions": "ok"}
+
+
+def test_health_names_a_database_not_at_the_latest_migration(tmp_path):
+    """An empty database: 503 saying what to run, and no Retry-After (waiting never helps)."""
+    from impots_pyramid.models import get_engine, migrations
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    engine = get_engine({"sqlalchemy.url": url})
+    migrations.upgrade(engine)
+    app = main({}, **base_settings(url))
+    migrations.downgrade(engine, "base")  # as if the application had started first
+    engine.dispose()
+    response = webtest.TestApp(app).get("/health", status=503)
+    assert response.json == {"database": "not migrated: run initialize_impots_db",
+                             "sessions": "ok"}
+    assert "Retry-After" not in response.headers
+
+
+def test_the_application_refuses_to_start_on_an_unmigrated_database(tmp_path):
+    from impots_pyramid.settings import ConfigurationError
+
+    url = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    with pytest.raises(ConfigurationError, match=r"is not migrated: run initialize_impots_db "
+                                                 r"/srv/impots/production.ini first"):
+        main({"__file__": "/srv/impots/production.ini"}, **base_settings(url))

@@ -5,6 +5,7 @@ their encoding, logging, the failure policy, and /health."""
 
 def includeme(config):
     config.include(".logs")
+    config.include(".access_log")
     config.include(".sessions")
     config.include(".session_flush")
     config.include(".security")

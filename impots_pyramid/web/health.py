@@ -3,37 +3,43 @@ import logging
 
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import text
 
+from ..models.migrations import schema_lag
 from .failures import RETRY_AFTER_SECONDS
 from .openapi import JSON
 
 log = logging.getLogger(__name__)
 
 
+UNAVAILABLE = "unavailable"
+
+
 def _check(name, probe):
+    """"ok", what is wrong for a person to fix, or "unavailable"."""
     try:
-        probe()
-        return "ok"
+        trouble = probe()  # a Redis ping answers True
+        return trouble if isinstance(trouble, str) else "ok"
     except Exception as exc:  # any failure means "not answering", whatever the driver says
         log.warning("health: %s does not answer: %s", name, exc)
-        return "unavailable"
+        return UNAVAILABLE
 
 
 @view_config(route_name="health", renderer="json", request_method="GET")
 def health(request):
     engine = request.registry["dbengine"]
 
-    def ping_database():
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+    def probe_database():
+        with engine.connect() as connection:  # reads the migration it is at: one query
+            lag = schema_lag(connection)
+        return None if lag is None else f"{lag}: run initialize_impots_db"
 
     report = {
-        "database": _check("database", ping_database),
+        "database": _check("database", probe_database),
         "sessions": _check("session store", request.registry["session_store_ping"]),
     }
     if any(state != "ok" for state in report.values()):
         request.response.status = 503
+    if UNAVAILABLE in report.values():  # trying again helps only what may come back
         request.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     request.response.cache_control = "no-store"
     return report
@@ -47,7 +53,9 @@ def health_path(settings, years) -> dict:
             "200": {"description": '{"database": "ok", "sessions": "ok"}',
                     "content": {JSON: {}}},
             "503": {"description": 'what does not answer, e.g. {"database": "unavailable", '
-                                   '"sessions": "ok"} (Retry-After)', "content": {JSON: {}}}}}}}
+                                   '"sessions": "ok"} (Retry-After), or a database not at '
+                                   'the latest migration ("not migrated: run '
+                                   'initialize_impots_db")', "content": {JSON: {}}}}}}}
 
 
 def includeme(config):

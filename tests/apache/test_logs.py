@@ -5,6 +5,7 @@ import logging
 import logging.config
 import socketserver
 import threading
+import time
 
 import pytest
 from pyramid.config import Configurator
@@ -45,6 +46,35 @@ class SMTPRecorder(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
 
 
+def wait_for(condition, seconds=10.0):
+    """The mail goes out from the listener's thread: wait for what it should have done."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+class SilentSMTP(socketserver.StreamRequestHandler):
+    """An SMTP server that accepts the connection and never answers (until released)."""
+
+    def handle(self):
+        self.server.connected.set()
+        self.server.release.wait(30)
+
+
+@pytest.fixture
+def silent_smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SilentSMTP)
+    server.daemon_threads = True
+    server.connected, server.release = threading.Event(), threading.Event()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
 def smtp_server():
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), SMTPRecorder)
@@ -66,6 +96,8 @@ def logger():
     for handler in list(test_logger.handlers):
         test_logger.removeHandler(handler)
         handler.close()
+        if hasattr(handler, "listener"):
+            handler.listener.stop()
 
 
 def test_log_file_in_impots_log_dir(tmp_path, monkeypatch):
@@ -124,6 +156,7 @@ def test_errors_are_mailed_when_an_smtp_host_is_set(smtp_server, logger):
         raise ValueError("the database said no")
     except ValueError:
         logger.exception("calculate-tax failed")
+    wait_for(lambda: smtp_server.messages)
     [message] = smtp_server.messages
     assert message["from"] == "<impots@example.org>"
     assert message["to"] == ["<admin@example.org>", "<ops@example.org>"]
@@ -141,9 +174,60 @@ def test_includeme_adds_the_mail_handler_to_the_root_logger(smtp_server):
         config.include("impots_pyramid.web.logs")
         added = [handler for handler in root.handlers if handler not in before]
         assert len(added) == 1 and added[0].level == logging.ERROR
-        assert added[0].mailhost == host and added[0].mailport == port
+        assert added[0].mail.mailhost == host and added[0].mail.mailport == port
     finally:
         for handler in root.handlers[:]:
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+                handler.listener.stop()
+
+
+def fail(logger, error, place="calculate-tax failed"):
+    try:
+        raise error
+    except type(error):
+        logger.exception(place)
+
+
+def test_an_error_repeated_by_every_request_is_mailed_once(smtp_server, logger):
+    """A 5 s outage fails hundreds of requests with the same error: one mail, not 138;
+    another error still gets its own."""
+    host, port = smtp_server.server_address
+    logs.add_mail_handler({"impots.smtp_host": f"{host}:{port}"}, logger)
+    for _ in range(200):
+        fail(logger, ConnectionError("redis is gone"))
+    fail(logger, ValueError("something else"), "list-simulations failed")
+    wait_for(lambda: len(smtp_server.messages) >= 2)
+    time.sleep(0.2)  # nothing more comes
+    texts = [message["text"] for message in smtp_server.messages]
+    assert len(texts) == 2, texts
+    assert "ConnectionError: redis is gone" in texts[0]
+    assert "ValueError: something else" in texts[1]
+
+
+def test_an_smtp_server_that_never_answers_does_not_hold_the_request(silent_smtp_server,
+                                                                     logger):
+    """The server holds the connection without a word (until released): the requests
+    that log errors meanwhile come back at once (a synchronous mail would hold each for
+    SMTPHandler's 10 s timeout)."""
+    host, port = silent_smtp_server.server_address
+    logs.add_mail_handler({"impots.smtp_host": f"{host}:{port}"}, logger)
+    requests = [threading.Thread(target=fail, args=(logger, RuntimeError(n), f"place {n}"))
+                for n in range(3)]
+    for request in requests:
+        request.start()
+    assert silent_smtp_server.connected.wait(5)  # the mail thread is stuck in SMTP now
+    for request in requests:
+        request.join(timeout=3)
+        assert not request.is_alive(), "a request waited for the SMTP server"
+    silent_smtp_server.release.set()
+
+
+def test_each_distinct_error_passes_once_per_interval():
+    moments = iter([0, 10, 299, 301, 302])
+    once = logs.OncePerInterval(interval=300, clock=lambda: next(moments))
+    record = logging.LogRecord("impots", logging.ERROR, "f.py", 1, "failed", None, None)
+    other = logging.LogRecord("impots", logging.ERROR, "f.py", 2, "failed", None, None)
+    assert [once.filter(record), once.filter(record), once.filter(other),
+            once.filter(record), once.filter(record)] == [True, False, True, True, False]
