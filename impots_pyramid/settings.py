@@ -4,6 +4,7 @@ Used by the application factory, the console commands and Alembic alike, so that
 entry point sees the same configuration.
 """
 import os
+import re
 
 from pyramid.settings import asbool
 
@@ -28,6 +29,7 @@ DEFAULTS = {
     "impots.session_timeout": "7200",
     "impots.batch_max": "100000",
     "impots.max_body_bytes": str(8 * 1024 * 1024),
+    "impots.allowed_hosts": "",
     "session.type": "cookie",
     "session.secure": "false",
 }
@@ -63,12 +65,30 @@ def normalize(settings: dict, environ=None) -> dict:
     if result["impots.rules"] not in RULE_NAMES:
         raise ConfigurationError(f"setting impots.rules must be {' or '.join(RULE_NAMES)}, "
                                  f"not {result['impots.rules']!r}")
+    result["impots.allowed_hosts"] = allowed_hosts(result["impots.allowed_hosts"])
     if result["session.type"] not in ("cookie", "redis"):
         raise ConfigurationError(f"setting session.type must be cookie or redis, not {result['session.type']!r}")
     if not result.get("sqlalchemy.url"):
         raise ConfigurationError("no database: set sqlalchemy.url in the ini or IMPOTS_DATABASE_URL")
     check_secret(result)
     return result
+
+
+HOST_ENTRY = re.compile(r"^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")
+
+
+def allowed_hosts(value) -> tuple:
+    """``impots.allowed_hosts``: host names, each optionally with a port, separated by
+    blanks or commas, in lower case; empty: any host."""
+    if isinstance(value, (tuple, list)):
+        value = " ".join(value)
+    entries = tuple(entry.lower() for entry in re.split(r"[\s,]+", value or "") if entry)
+    for entry in entries:
+        if not HOST_ENTRY.match(entry):
+            raise ConfigurationError(
+                f"setting impots.allowed_hosts: {entry!r} is not a host name with an optional "
+                "port (e.g. impots.example.org or impots.example.org:8443)")
+    return entries
 
 
 def check_secret(settings: dict) -> None:

@@ -6,26 +6,99 @@ Views opt in with ``action_checks=<the action's row of the table>``:
 3. a body over ``impots.max_body_bytes``: the action's failure status, HTTP 413, before
    anything parses it; a form in another charset than UTF-8 (415) or a query string that
    is not UTF-8 (400), before anything decodes them;
-4. CSRF (``impots.csrf``): an unsafe request without the session's token (form field
-   ``csrf_token`` or header ``X-CSRF-Token``): 121, HTTP 403. HTTP Basic requests need none.
+4. CSRF (``impots.csrf``), on unsafe requests: 121, HTTP 403, when
+   - its ``Origin`` header (or, without one, its ``Referer``) names another site than the
+     request's own scheme, host and port (``Origin: null`` too), unless that site is in
+     ``pyramid.csrf_trusted_origins``; or ``Sec-Fetch-Site`` says ``cross-site``. Over
+     HTTP as over HTTPS (Pyramid's ``check_csrf_origin`` only looks at HTTPS). Requests
+     with neither header (API clients) go on to the token;
+   - it carries a session (the session cookie, or a session that is not new) and not the
+     session's token (form field ``csrf_token`` or header ``X-CSRF-Token``), whatever
+     else it carries: HTTP Basic credentials exempt only requests without a session (a
+     browser sends a stolen cookie along with any credentials it is made to send).
 Then the session's activity is noted (at most once a minute) for impots-purge.
 
 A method that the action does not take (GET on the state-changing ones while CSRF
 protection is on) never gets here: no view of the action is registered for it, and the
 failure policy answers 405 before any check.
 """
+from urllib.parse import urlsplit
+
 from pyramid.csrf import check_csrf_token
+from pyramid.settings import aslist
 
 from ..services import simulations
 from ..services.session_keys import RESPONSE_TYPE
 from ..web.bodies import BodyError, read_body
 from ..web.encoding import EncodingError, check_encoding
+from ..web.sessions import COOKIE_NAME
 from .envelope import ActionFailure, fail
 from .table import CSRF_FAILED, NO_SESSION
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_ORIGIN_QUOTED = 100
+
+
+def _origin(url: str):
+    """(scheme, host, port) of a URL or an origin, or None if it names none (``null``)."""
+    try:
+        parts = urlsplit(url.strip())
+        scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    if scheme not in DEFAULT_PORTS or not host:
+        return None
+    return scheme, host, port or DEFAULT_PORTS[scheme]
+
+
+def _trusted(origin, request) -> bool:
+    """``origin`` is in ``pyramid.csrf_trusted_origins``: a host[:port] (any scheme,
+    the scheme's default port if none) or a whole origin (https://host[:port])."""
+    scheme, host, port = origin
+    for entry in aslist(request.registry.settings.get("pyramid.csrf_trusted_origins") or ""):
+        if "://" in entry:
+            if _origin(entry) == origin:
+                return True
+        elif _origin(f"{scheme}://{entry}") == origin:
+            return True
+    return False
+
+
+def foreign_origin(request):
+    """What names another site than the request's own (a sentence), or None."""
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        return "the browser says the request comes from another site (Sec-Fetch-Site: cross-site)"
+    for name in ("Origin", "Referer"):
+        value = request.headers.get(name)
+        if value is None:
+            continue
+        origin = _origin(value)
+        if origin is not None and (origin == _origin(request.host_url) or _trusted(origin, request)):
+            return None
+        quoted = value if len(value) <= MAX_ORIGIN_QUOTED else value[:MAX_ORIGIN_QUOTED] + "..."
+        return f"the request comes from another site ({name}: {quoted})"
+    return None
+
+
+def carries_session(request) -> bool:
+    return COOKIE_NAME in request.cookies or not request.session.new
+
+
+def check_csrf(request) -> None:
+    """Step 4 (the module's docstring): 121, HTTP 403, or nothing."""
+    foreign = foreign_origin(request)
+    if foreign is not None:
+        raise ActionFailure(CSRF_FAILED, [
+            f"cross-site request refused: {foreign}, not from {request.host_url}"], 403)
+    if not carries_session(request) and (request.identity or {}).get("via") == "basic":
+        return
+    if not check_csrf_token(request, token=CSRF_FIELD, header=CSRF_HEADER, raises=False):
+        raise ActionFailure(CSRF_FAILED, [
+            f"missing or invalid CSRF token: send the session's token as form field "
+            f"{CSRF_FIELD} or header {CSRF_HEADER}"], 403)
 
 
 def check_body_size(request, limit: int) -> None:
@@ -52,12 +125,8 @@ def run_checks(request, action) -> None:
         check_encoding(request)  # before anything reads the form (the CSRF token)
     except EncodingError as exc:
         raise fail(request, [exc.message], exc.http_status)
-    unsafe = settings["impots.csrf"] and request.method not in SAFE_METHODS
-    if unsafe and (request.identity or {}).get("via") != "basic":
-        if not check_csrf_token(request, token=CSRF_FIELD, header=CSRF_HEADER, raises=False):
-            raise ActionFailure(CSRF_FAILED, [
-                f"missing or invalid CSRF token: send the session's token as form field "
-                f"{CSRF_FIELD} or header {CSRF_HEADER}"], 403)
+    if settings["impots.csrf"] and request.method not in SAFE_METHODS:
+        check_csrf(request)
     simulations.note_activity(request.dbsession, request.session)
 
 

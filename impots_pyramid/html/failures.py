@@ -3,7 +3,8 @@
 - An action of an html session that fails (its own failure, or one of the failure
   policy's): a 303 to the page that explains it (Post/Redirect/Get), with the message in
   the session for one display; a service that is down: the errors page in place, with
-  503 and Retry-After, rather than a redirect to a page that may need it too.
+  503 and Retry-After, rather than a redirect to a page that may need it too; a refused
+  cross-site request or CSRF token: the errors page in place, 403, nothing written.
 - A page itself, or "/", that fails (a method it does not take, a service down...): the
   errors page in place, with the policy's status and headers.
 These views are registered for the action routes with ``response_type="html"`` (the
@@ -13,7 +14,7 @@ from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import render_to_response
 
 from ..actions.errors import add_action_failure_views
-from ..actions.table import ACTIONS, NO_SESSION, UNAVAILABLE, UNEXPECTED
+from ..actions.table import ACTIONS, CSRF_FAILED, NO_SESSION, UNAVAILABLE, UNEXPECTED
 from ..services import session_keys
 from ..web.encoding import readable_form
 from . import HOME_ROUTES, PAGES, see_other, template
@@ -63,7 +64,9 @@ def html_failure(request, status, response, http_status, headers):
     if status == CALCULATION_FAILED:
         request.session[session_keys.FORM] = {"messages": messages, "errors": {}, "typed": {}}
         return see_other(request, "display-tax-calculation-view")
-    if status == UNAVAILABLE:
+    if status in (UNAVAILABLE, CSRF_FAILED):
+        # A forged request (another site, no token) writes nothing, not even a message
+        # in the victim's session: the errors page in place, 403.
         return error_page(request, messages, http_status, headers)
     if status == UNEXPECTED:
         request.session[session_keys.ERRORS] = _translated(request, [

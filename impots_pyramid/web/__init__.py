@@ -1,9 +1,11 @@
 """HTTP plumbing shared by every interface, with no knowledge of any of them: sessions
 (and the Redis flush tween), the security policy, renderers, XML, request bodies and
-their encoding, logging, the failure policy, and /health."""
+their encoding, logging, the failure policy, /health, and the security headers and Host
+check on every answer."""
 
 
 def includeme(config):
+    config.include(".headers")
     config.include(".logs")
     config.include(".access_log")
     config.include(".sessions")

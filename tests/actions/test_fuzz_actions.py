@@ -919,8 +919,9 @@ def test_get_on_state_changing_actions(variant, route, session_type):
                                     ("nobody", "x")]))
 def test_http_basic_credentials_on_the_action_api(variant, route, session_type, logged_in,
                                                    households, credentials):
-    """HTTP Basic is for the resource API, but the action API sees it too (and skips the
-    CSRF check for it): every action, valid input, any session, never a server error."""
+    """HTTP Basic is for the resource API, but the action API sees it too (it exempts from
+    the CSRF token only a request without a session): every action, valid input, any
+    session, never a server error."""
     session = open_session(variant, session_type, logged_in)
     path = ACTION_ROUTES[route].replace("{id}", "1").replace("{type}", session_type)
     headers = {"Authorization": basic(*credentials)}
