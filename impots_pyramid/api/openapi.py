@@ -73,6 +73,48 @@ SCHEMAS = {
                 "self": LINK, "tax": LINK, "tax_years": LINK}},
         },
     },
+    "Explanation": {
+        "type": "object",
+        "description": "the steps of one household's tax (amounts in euros, rates fractions)",
+        "required": ["year", "rules", "married", "children", "salary", "deduction",
+                     "taxable_income", "parts", "child_half_parts", "quotient", "brackets",
+                     "gross_tax", "tax_without_children", "cap", "cap_reached",
+                     "tax_after_cap", "surcharge", "discount", "reduction", "tax",
+                     "marginal_rate", "average_rate", "payable", "applied", "sentences"],
+        "properties": {
+            "year": {"type": "integer"}, "rules": RULES, "married": MARRIED_ANSWER,
+            "children": CHILDREN, "salary": SALARY,
+            "deduction": {"type": "integer"}, "taxable_income": {"type": "integer"},
+            "parts": {"type": "number"}, "child_half_parts": {"type": "integer"},
+            "quotient": {"type": "number", "description": "taxable income per part"},
+            "brackets": {"type": "array", "description": "the scale's slices, per part",
+                         "items": {"type": "object",
+                                   "required": ["lower", "upper", "rate", "taxed_income",
+                                                "tax"],
+                                   "properties": {
+                                       "lower": {"type": "integer"},
+                                       "upper": {"type": ["integer", "null"]},
+                                       "rate": {"type": "number"},
+                                       "taxed_income": {"type": "number"},
+                                       "tax": {"type": "number"}}}},
+            "gross_tax": {"type": "integer"}, "tax_without_children": {"type": "integer"},
+            "cap": {"type": "integer", "description": "the quotient familial cap"},
+            "cap_reached": {"type": "boolean"}, "tax_after_cap": {"type": "integer"},
+            "surcharge": {"type": "integer"}, "discount": {"type": "integer"},
+            "reduction": {"type": "integer"}, "tax": {"type": "integer"},
+            "marginal_rate": {"type": "number"}, "average_rate": {"type": "number"},
+            "payable": {"type": "object", "required": ["amount", "cehr", "collected"],
+                        "properties": {"amount": {"type": "integer"},
+                                       "cehr": {"type": "integer"},
+                                       "collected": {"type": "boolean"}}},
+            "applied": {"type": "object", "properties": {
+                "cap": {"type": "boolean"}, "discount": {"type": "boolean"},
+                "cehr": {"type": "boolean"}, "collected": {"type": "boolean"},
+                "reduction": {"type": ["string", "null"],
+                              "enum": ["full", "tapered", "none", None]}}},
+            "sentences": {"type": "array", "items": {"type": "string"}},
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details",
@@ -160,13 +202,13 @@ def resource_paths(settings, years) -> dict:
     max_bytes = settings["impots.max_body_bytes"]
     not_found = {"404": problem("no such tax year")}
     bad_input = {"400": problem("bad field values (each named in errors)")}
-    calculate_get = read(
-        "the tax of one household", "TaxResult",
-        [year, RULES_PARAMETER,
-         {"name": "married", "in": "query", "required": True, "schema": MARRIED},
-         {"name": "children", "in": "query", "required": True, "schema": CHILDREN},
-         {"name": "salary", "in": "query", "required": True, "schema": SALARY}],
-        {**not_found, **bad_input})
+    household = [{"name": "married", "in": "query", "required": True, "schema": MARRIED},
+                 {"name": "children", "in": "query", "required": True, "schema": CHILDREN},
+                 {"name": "salary", "in": "query", "required": True, "schema": SALARY}]
+    calculate_get = read("the tax of one household", "TaxResult",
+                         [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
+    explain_get = read("the steps of one household's tax", "Explanation",
+                       [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
     calculate_post = read(
         "the tax of a batch of households: all computed, or none", "Batch",
         [year, RULES_PARAMETER],
@@ -190,6 +232,7 @@ def resource_paths(settings, years) -> dict:
         "/api/tax-years/{year}": {"get": read("a tax year's parameters", "TaxYear", [year],
                                               not_found)},
         "/api/tax-years/{year}/tax": {"get": calculate_get, "post": calculate_post},
+        "/api/tax-years/{year}/tax/explanation": {"get": explain_get},
     }
     for path in operations.values():
         for operation in path.values():

@@ -9,13 +9,16 @@ and turned into problem documents by the exception views of ``errors``.
 from pyramid.view import view_config
 
 from ..tax import InvalidInput, calculate, calculate_many, parse_calculation, parse_household
+from ..tax.explain import explain
 from ..tax.households import check_rules_for_year, parse_rules
 from ..tax.vocabulary import FIELD_ALIASES, yes_no
 from ..web import bodies
 from .negotiation import API_ROUTE
 from .openapi import openapi_document
 from .problems import Problem
-from .resources import CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxYear, TaxYears
+from .resources import (
+    CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxExplanation, TaxYear, TaxYears,
+)
 TEMPLATES = "impots_pyramid:templates/api/"
 
 
@@ -88,10 +91,7 @@ def default_rules(request) -> str:
 def tax(context, request):
     """One household from the query string: married, children, salary, optional rules."""
     year = context.tax_year.year
-    raw = {name: value for name, value in request.GET.items()
-           if name not in FIELD_ALIASES["year"]}
-    # The year is the URL's; parse_calculation reports every bad field at once.
-    calculation = parse_calculation({**raw, "year": year}, [year], year, default_rules(request))
+    calculation = query_calculation(context, request)
     result = calculate(calculation.household, context.tax_year.parameters, calculation.rules)
     return {
         **household_fields(calculation.household.married, calculation.household.children,
@@ -102,6 +102,26 @@ def tax(context, request):
         "reduction": result.reduction, "rate": result.rate, "parts": result.parts,
         "taxable_income": result.taxable_income,
     }
+
+
+def query_calculation(context, request):
+    """Household and rules from the query string, for the year of the URL (``context``'s);
+    every bad field reported at once (InvalidInput, a 400 problem)."""
+    year = context.tax_year.year
+    raw = {name: value for name, value in request.GET.items()
+           if name not in FIELD_ALIASES["year"]}
+    # The year is the URL's, whatever the query says.
+    return parse_calculation({**raw, "year": year}, [year], year, default_rules(request))
+
+
+# -- /api/tax-years/{year}/tax/explanation ------------------------------------------------
+
+@represented("explanation.jinja2", context=TaxExplanation, request_method="GET",
+             permission=CALCULATE)
+def explanation(context, request):
+    """The steps of one household's tax (``tax.explain``), same query as ``tax``."""
+    calculation = query_calculation(context, request)
+    return explain(calculation.household, context.tax_year.parameters, calculation.rules)
 
 
 # CSRF: the batch is computed, never stored, and its body types (JSON, CSV, XML) are not
