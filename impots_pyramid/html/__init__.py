@@ -49,11 +49,12 @@ def page_values(request, **values) -> dict:
 
 def add_template_filters(config):
     """Filters for figures (registered once the Jinja2 environment exists)."""
-    from .formatting import euros, percent
+    from .formatting import decimal, euros, percent
 
     def register():
         environment = config.get_jinja2_environment()
-        environment.filters.update({"euros": euros, "percent": percent})
+        environment.filters.update({"euros": euros, "percent": percent,
+                                    "decimal": decimal})
 
     config.action(None, register, order=999)
 
