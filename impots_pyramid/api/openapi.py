@@ -8,6 +8,7 @@ settings, and whether CSRF protection is on (GET on the state-changing actions o
 without it). The resource API's paths are here; the other interfaces add theirs with
 the ``add_openapi_paths`` directive (``web.openapi``).
 """
+from ..tax.curve import MAX_POINTS
 from ..tax.vocabulary import COURSE_TAX_YEAR, RULE_NAMES
 from ..web.openapi import (
     CHILDREN, CSV, HTML, JSON, MARRIED, MARRIED_ANSWER, OUTPUTS, RULES, SALARY, XML,
@@ -115,6 +116,28 @@ SCHEMAS = {
             "sentences": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "Curve": {
+        "type": "object",
+        "description": "the tax of a household type for the salaries from..to by step",
+        "required": ["year", "rules", "married", "children", "from", "to", "step", "count",
+                     "points"],
+        "properties": {
+            "year": {"type": "integer"}, "rules": RULES, "married": MARRIED_ANSWER,
+            "children": CHILDREN, "from": {"type": "integer"}, "to": {"type": "integer"},
+            "step": {"type": "integer"}, "count": {"type": "integer"},
+            "points": {"type": "array", "items": {
+                "type": "object",
+                "required": ["salary", "tax", "surcharge", "discount", "reduction",
+                             "average_rate", "marginal_rate", "slope"],
+                "properties": {
+                    "salary": {"type": "integer"}, "tax": {"type": "integer"},
+                    "surcharge": {"type": "integer"}, "discount": {"type": "integer"},
+                    "reduction": {"type": "integer"}, "average_rate": {"type": "number"},
+                    "marginal_rate": {"type": "number"},
+                    "slope": {"type": "number", "description": "(tax(salary + step) - "
+                              "tax(salary)) / step: the effective marginal rate"}}}},
+        },
+    },
     "Problem": {
         "type": "object",
         "description": "RFC 9457 problem details",
@@ -207,6 +230,20 @@ def resource_paths(settings, years) -> dict:
                  {"name": "salary", "in": "query", "required": True, "schema": SALARY}]
     calculate_get = read("the tax of one household", "TaxResult",
                          [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
+    bound = {"type": "integer", "minimum": 0, "maximum": SALARY["maximum"]}
+    curve_get = read(
+        f"the tax of a household type against the salary (at most {MAX_POINTS} points)",
+        "Curve",
+        [year, RULES_PARAMETER, household[0], household[1],
+         {"name": "from", "in": "query", "required": True, "schema": bound},
+         {"name": "to", "in": "query", "required": True, "schema": bound,
+          "description": "at least from; included when on the grid"},
+         {"name": "step", "in": "query", "required": True,
+          "schema": {**bound, "minimum": 1}}],
+        {**not_found, **bad_input})
+    curve_get["parameters"][-1] = {**FORMAT, "schema": {"type": "string", "enum": [
+        "json", "xml", "html", "csv"]}}
+    curve_get["responses"]["200"]["content"][CSV] = {"schema": {"type": "string"}}
     explain_get = read("the steps of one household's tax", "Explanation",
                        [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
     calculate_post = read(
@@ -233,6 +270,7 @@ def resource_paths(settings, years) -> dict:
                                               not_found)},
         "/api/tax-years/{year}/tax": {"get": calculate_get, "post": calculate_post},
         "/api/tax-years/{year}/tax/explanation": {"get": explain_get},
+        "/api/tax-years/{year}/tax/curve": {"get": curve_get},
     }
     for path in operations.values():
         for operation in path.values():

@@ -1,5 +1,5 @@
 """The resource API's traversal tree: Root -> "api" -> "tax-years" -> a tax year -> "tax"
--> "explanation".
+-> "explanation" | "curve".
 
 The route ``/api/*traverse`` starts traversal at ``root["api"]`` (``api_root_factory``), so
 the URL path and each resource's lineage agree and ``request.resource_url`` gives the
@@ -104,6 +104,8 @@ class TaxCalculation(Resource):
     def __getitem__(self, name):
         if name == "explanation":
             return TaxExplanation("explanation", self)
+        if name == "curve":
+            return TaxCurve("curve", self)
         raise KeyError(name)
 
 
@@ -115,6 +117,11 @@ class TaxExplanation(Resource):
     @property
     def tax_year(self) -> TaxYear:
         return self.__parent__.tax_year
+
+
+class TaxCurve(TaxExplanation):
+    """``/api/tax-years/{year}/tax/curve``: the tax of a household type against the salary
+    (GET), the ACL of the lineage."""
 
 
 def find_root(resource) -> Root:
