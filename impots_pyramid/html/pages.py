@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from ..services import explanations, session_keys, simulations
 from . import page_values, see_other, template
+from .chart import chart
 
 
 def redirect_unless_allowed(request, needs_login=True):
@@ -44,10 +45,12 @@ def _last_simulation(request):
 
 
 def _explained(request, result) -> dict:
-    """What the page shows under a result: its steps and the other years."""
+    """What the page shows under a result: its steps, the other years, the chart."""
     tax_years = request.tax_years
+    points = explanations.chart_curve(result, tax_years)
     return {"explanation": explanations.explanation(result, tax_years),
-            "years": explanations.across_years(result, tax_years)}
+            "years": explanations.across_years(result, tax_years),
+            "chart": chart(points, result["salary"], result["tax"])}
 
 
 @view_config(route_name="display-tax-calculation-view", request_method="GET",

@@ -1,8 +1,12 @@
 """The calculation page's tax year, the explanation under a result, and the same household
-in every tax year (issue 19)."""
+in every tax year, and the chart of the tax against the salary (issue 19)."""
+import re
+import xml.etree.ElementTree as ET
+
 from impots_pyramid.tax import Household, load_tax_years
 from impots_pyramid.tax.explain import explain
-from tests.html.conftest import csrf_token
+from tests.api.conftest import auth  # noqa: F401  (a fixture)
+from tests.html.conftest import HOST, csrf_token
 
 ENGLISH = {"Accept-Language": "en"}
 YEARS = sorted(load_tax_years())
@@ -92,3 +96,53 @@ def test_half_parts_in_the_readers_notation(logged_in):
     browser, page = logged_in
     result = choose(browser, page, 2026, married="yes", children="1", salary="50000")
     assert "Parts de quotient familial : 2,5 ;" in result.html.select_one("#step-parts").get_text()
+
+
+# -- the chart --------------------------------------------------------------------------
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_of(page) -> ET.Element:
+    """The page's inline SVG, parsed as XML (so: well-formed)."""
+    [text] = re.findall(r"<svg\b.*?</svg>", page.text, re.S)
+    return ET.fromstring(text)
+
+
+def test_the_chart_is_well_formed_svg_with_the_curve_apis_points(logged_in, testapp, auth):
+    browser, page = logged_in
+    result = choose(browser, page, 2026, married="yes", children="2", salary="80000")
+    svg = svg_of(result)
+    assert svg.tag == f"{SVG}svg"
+    assert svg.findtext(f"{SVG}title").startswith("Impôt de l'année d'imposition 2026")
+    assert "80 000 €" in svg.findtext(f"{SVG}desc")
+    points = [tuple(map(int, pair.split(",")))
+              for pair in svg.find(f".//{SVG}polyline").get("points").split()]
+    # 0 to 2 x 80 000 by 1 600: the curve API's points for the same household.
+    api = testapp.get("/api/tax-years/2026/tax/curve?married=yes&children=2"
+                      "&from=0&to=160000&step=1600", headers=auth).json
+    assert points == [(p["salary"], p["tax"]) for p in api["points"]]
+    assert len(points) == 101
+    marker = svg.find(f"{SVG}circle")
+    tax = explain(Household(True, 2, 80000), load_tax_years()[2026])["tax"]
+    assert (marker.get("data-salary"), marker.get("data-tax")) == ("80000", str(tax))
+    figures = result.html.select(".chart-figures tbody tr")
+    assert len(figures) == 101
+    assert [cell.get_text() for cell in figures[-1].select("td")] == \
+        ["160 000 €", f"{api['points'][-1]['tax']:,} €".replace(",", " ")]
+
+
+def test_the_chart_goes_to_100000_at_least(logged_in):
+    browser, page = logged_in
+    result = choose(browser, page, 2019, married="no", children="0", salary="20000")
+    salaries = [int(pair.split(",")[0])
+                for pair in svg_of(result).find(f".//{SVG}polyline").get("points").split()]
+    assert (salaries[0], salaries[-1], len(salaries)) == (0, 100000, 101)
+
+
+def test_no_inline_script_or_style(logged_in):
+    browser, page = logged_in
+    result = choose(browser, page, 2026)
+    assert not result.html.select("script") and not result.html.select("[style]")
+    assert "http://www.w3.org/2000/svg" in result.text
+    assert not re.search(r'(?:href|src)="https?://', result.text.replace(HOST, ""))
