@@ -4,10 +4,11 @@ read from the session (a failed login, a form's errors) are meant for one displa
 A page needs an html session (else: init-session/html) and, except the authentication
 and errors pages, a logged-in user (else: the authentication page).
 """
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..services import explanations, session_keys, simulations
-from . import page_values, see_other, template
+from . import SIMULATIONS_CSV, page_values, see_other, template
 from .chart import chart
 
 
@@ -76,6 +77,14 @@ def calculation_page(request):
 def simulations_page(request):
     rows = simulations.session_simulations(request.dbsession, request.session)
     return page_values(request, simulations=rows, current="simulations")
+
+
+@view_config(route_name=SIMULATIONS_CSV[0], request_method="GET", decorator=guarded())
+def simulations_csv(request):
+    """The list of simulations as a CSV file to save (Content-Disposition: attachment)."""
+    text = simulations.session_simulations_csv(request.dbsession, request.session)
+    return Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
+                    content_disposition='attachment; filename="simulations.csv"')
 
 
 @view_config(route_name="display-errors-view", request_method="GET",
