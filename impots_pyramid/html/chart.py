@@ -6,7 +6,7 @@ holds a polyline whose points are the (salary, tax) pairs themselves, its stroke
 width by ``vector-effect``; the marker and the labels are placed in pixels.
 """
 WIDTH, HEIGHT = 640, 320
-LEFT, RIGHT, TOP, BOTTOM = 70, 20, 20, 40
+LEFT, RIGHT, TOP, BOTTOM = 70, 45, 20, 40  # room for the labels
 PLOT_WIDTH, PLOT_HEIGHT = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 TICKS = 4
 
