@@ -240,7 +240,7 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     chart = journey.find("#tax-chart")
     assert chart.size["width"] > 300 and chart.size["height"] > 100
     assert journey.find("#tax-marker").get_attribute("data-tax") == "946"
-    journey.find("#tax-chart").location_once_scrolled_into_view
+    chromium.execute_script("arguments[0].scrollIntoView()", chart)
     journey.screenshot("calculation-explained-2026")
     violations = [entry for entry in chromium.get_log("browser")
                   if "Content Security Policy" in entry.get("message", "")]

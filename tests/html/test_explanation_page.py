@@ -3,12 +3,23 @@ in every tax year, and the chart of the tax against the salary (issue 19)."""
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from impots_pyramid.tax import Household, load_tax_years
 from impots_pyramid.tax.explain import explain
-from tests.api.conftest import auth  # noqa: F401  (a fixture)
+from tests.api.conftest import basic
+from tests.conftest import TEST_PASSWORD, TEST_USER
 from tests.html.conftest import HOST, csrf_token
 
 ENGLISH = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def auth():
+    """Basic credentials for the resource API, to compare with its answers."""
+    return basic(TEST_USER, TEST_PASSWORD)
+
+
 YEARS = sorted(load_tax_years())
 
 
@@ -105,7 +116,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 def svg_of(page) -> ET.Element:
     """The page's inline SVG, parsed as XML (so: well-formed)."""
-    [text] = re.findall(r"<svg\b.*?</svg>", page.text, re.S)
+    [text] = re.findall(r"<svg\b.*?</svg>", page.text, re.DOTALL)
     return ET.fromstring(text)
 
 
