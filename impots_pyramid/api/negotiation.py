@@ -1,8 +1,9 @@
 """Content negotiation of the resource API, as configuration rather than code in views.
 
-- Views declare ``accept=`` (JSON, XML, HTML); ``add_accept_view_order`` makes JSON the
-  choice for ``*/*`` and for no ``Accept`` at all (Pyramid would otherwise prefer HTML).
-- ``?format=json|xml|html`` overrides ``Accept``: it replaces the header before view
+- Views declare ``accept=`` (JSON, XML, HTML; the curve also CSV); ``add_accept_view_order``
+  makes JSON the choice for ``*/*`` and for no ``Accept`` at all (Pyramid would otherwise
+  prefer HTML).
+- ``?format=json|xml|html|csv`` overrides ``Accept``: it replaces the header before view
   lookup, so the same predicates choose the view (and the error's form).
 - Every answer of the API carries ``Vary: Accept``.
 """
@@ -11,7 +12,8 @@ from pyramid.events import ContextFound, NewResponse
 from .problems import Problem
 
 API_ROUTE = "api"
-MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html"}
+MEDIA_TYPES = {"json": "application/json", "xml": "application/xml", "html": "text/html",
+               "csv": "text/csv"}  # a resource without a CSV view answers it with a 406
 FORMAT_PARAMETER = "format"
 
 
@@ -46,6 +48,7 @@ def includeme(config):
     # action API or of others keep Pyramid's defaults after these).
     config.add_accept_view_order(MEDIA_TYPES["json"], weighs_more_than=MEDIA_TYPES["xml"])
     config.add_accept_view_order(MEDIA_TYPES["xml"], weighs_more_than=MEDIA_TYPES["html"])
-    config.add_accept_view_order(MEDIA_TYPES["html"])
+    config.add_accept_view_order(MEDIA_TYPES["html"], weighs_more_than=MEDIA_TYPES["csv"])
+    config.add_accept_view_order(MEDIA_TYPES["csv"])
     config.add_subscriber(apply_format_override, ContextFound)
     config.add_subscriber(vary_on_accept, NewResponse)

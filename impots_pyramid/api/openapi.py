@@ -8,6 +8,7 @@ settings, and whether CSRF protection is on (GET on the state-changing actions o
 without it). The resource API's paths are here; the other interfaces add theirs with
 the ``add_openapi_paths`` directive (``web.openapi``).
 """
+from ..tax.curve import MAX_POINTS
 from ..tax.vocabulary import COURSE_TAX_YEAR, RULE_NAMES
 from ..web.openapi import (
     CHILDREN, CSV, HTML, JSON, MARRIED, MARRIED_ANSWER, OUTPUTS, RULES, SALARY, XML,
@@ -71,6 +72,70 @@ SCHEMAS = {
             "reduction_per_half_part": {"type": ["integer", "null"]},
             "links": {"type": "object", "properties": {
                 "self": LINK, "tax": LINK, "tax_years": LINK}},
+        },
+    },
+    "Explanation": {
+        "type": "object",
+        "description": "the steps of one household's tax (amounts in euros, rates fractions)",
+        "required": ["year", "rules", "married", "children", "salary", "deduction",
+                     "taxable_income", "parts", "child_half_parts", "quotient", "brackets",
+                     "gross_tax", "tax_without_children", "cap", "cap_reached",
+                     "tax_after_cap", "surcharge", "discount", "reduction", "tax",
+                     "marginal_rate", "average_rate", "payable", "applied", "sentences"],
+        "properties": {
+            "year": {"type": "integer"}, "rules": RULES, "married": MARRIED_ANSWER,
+            "children": CHILDREN, "salary": SALARY,
+            "deduction": {"type": "integer"}, "taxable_income": {"type": "integer"},
+            "parts": {"type": "number"}, "child_half_parts": {"type": "integer"},
+            "quotient": {"type": "number", "description": "taxable income per part"},
+            "brackets": {"type": "array", "description": "the scale's slices, per part",
+                         "items": {"type": "object",
+                                   "required": ["lower", "upper", "rate", "taxed_income",
+                                                "tax"],
+                                   "properties": {
+                                       "lower": {"type": "integer"},
+                                       "upper": {"type": ["integer", "null"]},
+                                       "rate": {"type": "number"},
+                                       "taxed_income": {"type": "number"},
+                                       "tax": {"type": "number"}}}},
+            "gross_tax": {"type": "integer"}, "tax_without_children": {"type": "integer"},
+            "cap": {"type": "integer", "description": "the quotient familial cap"},
+            "cap_reached": {"type": "boolean"}, "tax_after_cap": {"type": "integer"},
+            "surcharge": {"type": "integer"}, "discount": {"type": "integer"},
+            "reduction": {"type": "integer"}, "tax": {"type": "integer"},
+            "marginal_rate": {"type": "number"}, "average_rate": {"type": "number"},
+            "payable": {"type": "object", "required": ["amount", "cehr", "collected"],
+                        "properties": {"amount": {"type": "integer"},
+                                       "cehr": {"type": "integer"},
+                                       "collected": {"type": "boolean"}}},
+            "applied": {"type": "object", "properties": {
+                "cap": {"type": "boolean"}, "discount": {"type": "boolean"},
+                "cehr": {"type": "boolean"}, "collected": {"type": "boolean"},
+                "reduction": {"type": ["string", "null"],
+                              "enum": ["full", "tapered", "none", None]}}},
+            "sentences": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Curve": {
+        "type": "object",
+        "description": "the tax of a household type for the salaries from..to by step",
+        "required": ["year", "rules", "married", "children", "from", "to", "step", "count",
+                     "points"],
+        "properties": {
+            "year": {"type": "integer"}, "rules": RULES, "married": MARRIED_ANSWER,
+            "children": CHILDREN, "from": {"type": "integer"}, "to": {"type": "integer"},
+            "step": {"type": "integer"}, "count": {"type": "integer"},
+            "points": {"type": "array", "items": {
+                "type": "object",
+                "required": ["salary", "tax", "surcharge", "discount", "reduction",
+                             "average_rate", "marginal_rate", "slope"],
+                "properties": {
+                    "salary": {"type": "integer"}, "tax": {"type": "integer"},
+                    "surcharge": {"type": "integer"}, "discount": {"type": "integer"},
+                    "reduction": {"type": "integer"}, "average_rate": {"type": "number"},
+                    "marginal_rate": {"type": "number"},
+                    "slope": {"type": "number", "description": "(tax(salary + step) - "
+                              "tax(salary)) / step: the effective marginal rate"}}}},
         },
     },
     "Problem": {
@@ -160,13 +225,27 @@ def resource_paths(settings, years) -> dict:
     max_bytes = settings["impots.max_body_bytes"]
     not_found = {"404": problem("no such tax year")}
     bad_input = {"400": problem("bad field values (each named in errors)")}
-    calculate_get = read(
-        "the tax of one household", "TaxResult",
-        [year, RULES_PARAMETER,
-         {"name": "married", "in": "query", "required": True, "schema": MARRIED},
-         {"name": "children", "in": "query", "required": True, "schema": CHILDREN},
-         {"name": "salary", "in": "query", "required": True, "schema": SALARY}],
+    household = [{"name": "married", "in": "query", "required": True, "schema": MARRIED},
+                 {"name": "children", "in": "query", "required": True, "schema": CHILDREN},
+                 {"name": "salary", "in": "query", "required": True, "schema": SALARY}]
+    calculate_get = read("the tax of one household", "TaxResult",
+                         [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
+    bound = {"type": "integer", "minimum": 0, "maximum": SALARY["maximum"]}
+    curve_get = read(
+        f"the tax of a household type against the salary (at most {MAX_POINTS} points)",
+        "Curve",
+        [year, RULES_PARAMETER, household[0], household[1],
+         {"name": "from", "in": "query", "required": True, "schema": bound},
+         {"name": "to", "in": "query", "required": True, "schema": bound,
+          "description": "at least from; included when on the grid"},
+         {"name": "step", "in": "query", "required": True,
+          "schema": {**bound, "minimum": 1}}],
         {**not_found, **bad_input})
+    curve_get["parameters"][-1] = {**FORMAT, "schema": {"type": "string", "enum": [
+        "json", "xml", "html", "csv"]}}
+    curve_get["responses"]["200"]["content"][CSV] = {"schema": {"type": "string"}}
+    explain_get = read("the steps of one household's tax", "Explanation",
+                       [year, RULES_PARAMETER, *household], {**not_found, **bad_input})
     calculate_post = read(
         "the tax of a batch of households: all computed, or none", "Batch",
         [year, RULES_PARAMETER],
@@ -190,6 +269,8 @@ def resource_paths(settings, years) -> dict:
         "/api/tax-years/{year}": {"get": read("a tax year's parameters", "TaxYear", [year],
                                               not_found)},
         "/api/tax-years/{year}/tax": {"get": calculate_get, "post": calculate_post},
+        "/api/tax-years/{year}/tax/explanation": {"get": explain_get},
+        "/api/tax-years/{year}/tax/curve": {"get": curve_get},
     }
     for path in operations.values():
         for operation in path.values():

@@ -1,4 +1,5 @@
-"""The resource API's traversal tree: Root -> "api" -> "tax-years" -> a tax year -> "tax".
+"""The resource API's traversal tree: Root -> "api" -> "tax-years" -> a tax year -> "tax"
+-> "explanation" | "curve".
 
 The route ``/api/*traverse`` starts traversal at ``root["api"]`` (``api_root_factory``), so
 the URL path and each resource's lineage agree and ``request.resource_url`` gives the
@@ -99,6 +100,28 @@ class TaxCalculation(Resource):
     @property
     def tax_year(self) -> TaxYear:
         return self.__parent__
+
+    def __getitem__(self, name):
+        if name == "explanation":
+            return TaxExplanation("explanation", self)
+        if name == "curve":
+            return TaxCurve("curve", self)
+        raise KeyError(name)
+
+
+class TaxExplanation(Resource):
+    """``/api/tax-years/{year}/tax/explanation``: the steps of one household's tax (GET).
+
+    No ``__acl__`` of its own: the lineage's (``Api``) decides, as for ``tax``."""
+
+    @property
+    def tax_year(self) -> TaxYear:
+        return self.__parent__.tax_year
+
+
+class TaxCurve(TaxExplanation):
+    """``/api/tax-years/{year}/tax/curve``: the tax of a household type against the salary
+    (GET), the ACL of the lineage."""
 
 
 def find_root(resource) -> Root:

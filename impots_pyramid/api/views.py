@@ -6,16 +6,27 @@ all returning the same data; a GET that none of them accepts falls through to
 is the failure policy's 405, its Allow read from these registrations. Errors are raised
 and turned into problem documents by the exception views of ``errors``.
 """
+import csv
+import io
+
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..tax import InvalidInput, calculate, calculate_many, parse_calculation, parse_household
-from ..tax.households import check_rules_for_year, parse_rules
+from ..tax.curve import check_bounds, curve as tax_curve
+from ..tax.explain import explain
+from ..tax.households import (
+    MAX_CHILDREN, check_rules_for_year, parse_integer, parse_married, parse_rules,
+)
 from ..tax.vocabulary import FIELD_ALIASES, yes_no
 from ..web import bodies
 from .negotiation import API_ROUTE
 from .openapi import openapi_document
 from .problems import Problem
-from .resources import CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxYear, TaxYears
+from .resources import (
+    CALCULATE, DESCRIBE, VIEW, Api, Resource, TaxCalculation, TaxCurve, TaxExplanation,
+    TaxYear, TaxYears,
+)
 TEMPLATES = "impots_pyramid:templates/api/"
 
 
@@ -88,10 +99,7 @@ def default_rules(request) -> str:
 def tax(context, request):
     """One household from the query string: married, children, salary, optional rules."""
     year = context.tax_year.year
-    raw = {name: value for name, value in request.GET.items()
-           if name not in FIELD_ALIASES["year"]}
-    # The year is the URL's; parse_calculation reports every bad field at once.
-    calculation = parse_calculation({**raw, "year": year}, [year], year, default_rules(request))
+    calculation = query_calculation(context, request)
     result = calculate(calculation.household, context.tax_year.parameters, calculation.rules)
     return {
         **household_fields(calculation.household.married, calculation.household.children,
@@ -102,6 +110,75 @@ def tax(context, request):
         "reduction": result.reduction, "rate": result.rate, "parts": result.parts,
         "taxable_income": result.taxable_income,
     }
+
+
+def query_calculation(context, request):
+    """Household and rules from the query string, for the year of the URL (``context``'s);
+    every bad field reported at once (InvalidInput, a 400 problem)."""
+    year = context.tax_year.year
+    raw = {name: value for name, value in request.GET.items()
+           if name not in FIELD_ALIASES["year"]}
+    # The year is the URL's, whatever the query says.
+    return parse_calculation({**raw, "year": year}, [year], year, default_rules(request))
+
+
+# -- /api/tax-years/{year}/tax/explanation ------------------------------------------------
+
+@represented("explanation.jinja2", context=TaxExplanation, request_method="GET",
+             permission=CALCULATE)
+def explanation(context, request):
+    """The steps of one household's tax (``tax.explain``), same query as ``tax``."""
+    calculation = query_calculation(context, request)
+    return explain(calculation.household, context.tax_year.parameters, calculation.rules)
+
+
+# -- /api/tax-years/{year}/tax/curve ------------------------------------------------------
+
+CURVE_COLUMNS = ("salary", "tax", "surcharge", "discount", "reduction", "average_rate",
+                 "marginal_rate", "slope")
+
+
+def curve_points(context, request) -> dict:
+    """The household type's tax for the salaries from..to by step (``tax.curve``): bad
+    fields (married, children, rules, from, to, step) all named in one 400 problem."""
+    query = request.GET
+    rules = query.get("rules")
+    if rules in (None, ""):
+        rules = default_rules(request)
+    points = tax_curve(context.tax_year.parameters, query.get("married"),
+                       query.get("children"), query.get("from"), query.get("to"),
+                       query.get("step"), rules)
+    # Valid, since tax_curve accepted them: their typed values.
+    start, stop, step = check_bounds(query["from"], query["to"], query["step"])
+    columns = [points[name].tolist() for name in CURVE_COLUMNS]
+    return {
+        "year": context.tax_year.year, "rules": parse_rules(rules),
+        "married": yes_no(parse_married(query["married"])),
+        "children": parse_integer(query["children"], "children", 0, MAX_CHILDREN),
+        "from": start, "to": stop, "step": step, "count": len(columns[0]),
+        "points": [dict(zip(CURVE_COLUMNS, values)) for values in zip(*columns)],
+    }
+
+
+@represented("curve.jinja2", context=TaxCurve, request_method="GET", permission=CALCULATE)
+def curve(context, request):
+    return curve_points(context, request)
+
+
+@view_config(route_name=API_ROUTE, context=TaxCurve, request_method="GET",
+             permission=CALCULATE, accept="text/csv")
+def curve_csv(context, request):
+    """The points as CSV: a header line, then one line per salary."""
+    data = curve_points(context, request)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(CURVE_COLUMNS)
+    for point in data["points"]:
+        writer.writerow(point[name] for name in CURVE_COLUMNS)
+    filename = f"tax-curve-{data['year']}.csv"
+    return Response(body=text.getvalue().encode("utf-8"), content_type="text/csv",
+                    charset="utf-8",
+                    content_disposition=f'inline; filename="{filename}"')
 
 
 # CSRF: the batch is computed, never stored, and its body types (JSON, CSV, XML) are not

@@ -7,7 +7,7 @@ JSON views.
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 
-from ..web.openapi import HTML
+from ..web.openapi import CSV, HTML
 
 LOCALES = ("fr", "en")
 DEFAULT_LOCALE = "fr"
@@ -21,6 +21,8 @@ PAGES = {
     "display-simulations-view": "/display-simulations-view",
     "display-errors-view": "/display-errors-view",
 }
+# The session's simulations as a CSV download (a GET route beside the pages).
+SIMULATIONS_CSV = ("display-simulations-csv", "/display-simulations-view.csv")
 # The start: "/" (and the prefix's own root) lead to init-session/html.
 HOME_ROUTES = ("home", "prefix-home")
 
@@ -49,11 +51,12 @@ def page_values(request, **values) -> dict:
 
 def add_template_filters(config):
     """Filters for figures (registered once the Jinja2 environment exists)."""
-    from .formatting import euros, percent
+    from .formatting import decimal, euros, percent
 
     def register():
         environment = config.get_jinja2_environment()
-        environment.filters.update({"euros": euros, "percent": percent})
+        environment.filters.update({"euros": euros, "percent": percent,
+                                    "decimal": decimal})
 
     config.action(None, register, order=999)
 
@@ -66,6 +69,10 @@ def page_paths(settings, years) -> dict:
         "tags": ["action API"],
         "responses": {"200": {"description": "the page", "content": {HTML: {}}}}}}
         for name, pattern in PAGES.items()}
+    paths[prefix + SIMULATIONS_CSV[1]] = {"get": {
+        "summary": "the session's simulations as a CSV download (html sessions)",
+        "tags": ["action API"],
+        "responses": {"200": {"description": "an attachment", "content": {CSV: {}}}}}}
     paths["/"] = {"get": {"summary": "to init-session/html", "tags": ["action API"],
                           "responses": {"302": {"description": "redirect"}}}}
     return paths
@@ -86,6 +93,7 @@ def includeme(config):
     config.add_route("prefix-home", prefix + "/")
     for name, pattern in PAGES.items():
         config.add_route(name, prefix + pattern)
+    config.add_route(SIMULATIONS_CSV[0], prefix + SIMULATIONS_CSV[1])
     config.include(".failures")
     config.add_openapi_paths(page_paths)
     config.scan(".pages")

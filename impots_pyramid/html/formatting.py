@@ -26,3 +26,9 @@ def percent(rate) -> str:
     if _locale() == "fr":
         return text.replace(".", ",") + " %"
     return text + "%"
+
+
+def decimal(number) -> str:
+    """A number with at most two decimals, in the reader's notation (2.5 -> "2,5")."""
+    text = f"{round(float(number), 2):.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if _locale() == "fr" else text

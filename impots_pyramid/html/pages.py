@@ -4,10 +4,12 @@ read from the session (a failed login, a form's errors) are meant for one displa
 A page needs an html session (else: init-session/html) and, except the authentication
 and errors pages, a logged-in user (else: the authentication page).
 """
+from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..services import session_keys, simulations
-from . import page_values, see_other, template
+from ..services import explanations, session_keys, simulations
+from . import SIMULATIONS_CSV, page_values, see_other, template
+from .chart import chart
 
 
 def redirect_unless_allowed(request, needs_login=True):
@@ -38,11 +40,18 @@ def authentication_page(request):
 
 
 def _last_simulation(request):
-    number = request.session.get(session_keys.LAST_SIMULATION)
-    if number is None:
-        return None
-    rows = simulations.session_simulations(request.dbsession, request.session)
-    return next((row for row in rows if row["id"] == number), None)
+    """The session's last simulation (with its rules), or None."""
+    return explanations.session_simulation(
+        request.dbsession, request.session, request.session.get(session_keys.LAST_SIMULATION))
+
+
+def _explained(request, result) -> dict:
+    """What the page shows under a result: its steps, the other years, the chart."""
+    tax_years = request.tax_years
+    points = explanations.chart_curve(result, tax_years)
+    return {"explanation": explanations.explanation(result, tax_years),
+            "years": explanations.across_years(result, tax_years),
+            "chart": chart(points, result["salary"], result["tax"])}
 
 
 @view_config(route_name="display-tax-calculation-view", request_method="GET",
@@ -51,9 +60,16 @@ def calculation_page(request):
     form = request.session.pop(session_keys.FORM, None)
     result = None if form else _last_simulation(request)
     if form is None:  # show the figures of the result the form produced
-        form = {"typed": {key: str(result[key]) for key in ("married", "children", "salary")}
+        form = {"typed": {key: str(result[key]) for key in ("married", "children", "salary",
+                                                             "year")}
                 if result else {}, "errors": {}, "messages": []}
-    return page_values(request, form=form, result=result, current="calculation")
+    years = sorted(request.tax_years, reverse=True)
+    # The form sends its year: the latest unless one was chosen (impots.default_year is
+    # the action API's default, for clients that send none).
+    chosen = form["typed"].get("year") or str(years[0])
+    values = _explained(request, result) if result else {}
+    return page_values(request, form=form, result=result, current="calculation",
+                       tax_years=years, chosen_year=chosen, **values)
 
 
 @view_config(route_name="display-simulations-view", request_method="GET",
@@ -61,6 +77,14 @@ def calculation_page(request):
 def simulations_page(request):
     rows = simulations.session_simulations(request.dbsession, request.session)
     return page_values(request, simulations=rows, current="simulations")
+
+
+@view_config(route_name=SIMULATIONS_CSV[0], request_method="GET", decorator=guarded())
+def simulations_csv(request):
+    """The list of simulations as a CSV file to save (Content-Disposition: attachment)."""
+    text = simulations.session_simulations_csv(request.dbsession, request.session)
+    return Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
+                    content_disposition='attachment; filename="simulations.csv"')
 
 
 @view_config(route_name="display-errors-view", request_method="GET",

@@ -69,7 +69,8 @@ def form_errors(request, invalid: InvalidInput) -> dict:
             errors[error.field] = translate(field_message(error))
         else:
             messages.append(error.message)
-    values = {field: str(request.POST.get(field, ""))[:MAX_VALUE_TYPED] for field in FORM_FIELDS}
+    values = {field: str(request.POST.get(field, ""))[:MAX_VALUE_TYPED]
+              for field in (*FORM_FIELDS, "year")}
     return {"typed": values, "errors": errors, "messages": messages}
 
 

@@ -70,6 +70,20 @@ def session_simulations(dbsession, session) -> list:
     return list_for(dbsession, session.get(session_keys.OWNER))
 
 
+CSV_COLUMNS = ("id", "married", "children", "salary", "year", "tax", "surcharge", "discount",
+               "reduction", "rate")
+
+
+def session_simulations_csv(dbsession, session) -> str:
+    """The session's simulations as CSV text: a header line, then one line each."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in session_simulations(dbsession, session):
+        writer.writerow(row[column] for column in CSV_COLUMNS)
+    return text.getvalue()
+
+
 def delete_from_session(dbsession, session, raw_number: str) -> bool:
     """Delete the session's simulation numbered ``raw_number`` (as typed in a URL)."""
     number = (int(raw_number) if raw_number.isascii() and raw_number.isdigit()

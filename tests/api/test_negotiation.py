@@ -71,7 +71,7 @@ def test_an_unacceptable_accept_is_a_406_problem(testapp, auth, accept):
 def test_an_unknown_format_is_a_406_problem_naming_it(testapp, auth):
     answer = testapp.get(f"{TAX}&format=pdf", headers=auth, status=406)
     assert answer.json["errors"] == [{"field": "format", "value": "pdf",
-                                      "detail": "one of json, xml, html expected"}]
+                                      "detail": "one of json, xml, html, csv expected"}]
 
 
 def test_problems_come_as_xml_to_a_client_that_prefers_xml(testapp, auth):

@@ -139,6 +139,10 @@ class Journey:
         field.clear()
         field.send_keys(value)
 
+    def choose(self, css, value):
+        from selenium.webdriver.support.select import Select
+        Select(self.find(css)).select_by_value(value)
+
     def reload(self):
         self._leave(self.driver.refresh)
 
@@ -175,6 +179,9 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     journey.reload()
     assert journey.path() == "/display-tax-calculation-view"
 
+    # The latest tax year comes preselected: the course's figures are 2019's.
+    assert journey.find("#year option:checked").get_attribute("value") == "2026"
+    journey.choose("#year", "2019")
     journey.find("#married-yes").click()
     journey.type("#children", "abc")
     journey.type("#salary", "55555")
@@ -217,6 +224,27 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     chromium.set_window_size(390, 844)  # a phone
     journey.screenshot("simulations-phone")
     chromium.set_window_size(1000, 900)
+
+    # Tax year 2026, explained, with the chart (drawn without script, inside the CSP).
+    journey.click("nav a[href$='/display-tax-calculation-view']")
+    assert journey.find("#year option:checked").get_attribute("value") == "2019"
+    journey.choose("#year", "2026")
+    journey.type("#salary", "55555")
+    journey.type("#children", "2")
+    journey.click("main button[type=submit]")
+    assert journey.find("#year option:checked").get_attribute("value") == "2026"
+    assert journey.text("#tax") == "946 €"
+    assert "Comment l'impôt 2026 est calculé" in journey.text(".explanation")
+    assert "À payer : 946 €." in journey.text("#step-payable")
+    assert len(journey.find_all(".comparison tbody tr")) == 8
+    chart = journey.find("#tax-chart")
+    assert chart.size["width"] > 300 and chart.size["height"] > 100
+    assert journey.find("#tax-marker").get_attribute("data-tax") == "946"
+    chromium.execute_script("arguments[0].scrollIntoView()", chart)
+    journey.screenshot("calculation-explained-2026")
+    violations = [entry for entry in chromium.get_log("browser")
+                  if "Content Security Policy" in entry.get("message", "")]
+    assert violations == []
 
     journey.click("nav button")  # Fin de session
     assert journey.path() == "/display-authentication-view"
