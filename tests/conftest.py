@@ -6,47 +6,9 @@ import transaction
 import webtest
 
 from impots_pyramid import main
-from impots_pyramid.models import get_engine, get_session_factory, get_tm_session, migrations
-from impots_pyramid.services.users import save_user
+from impots_pyramid.models import get_tm_session
 from tests import services
-from tests.helpers import forget_failed_logins
-
-TEST_USER, TEST_PASSWORD = "admin", "admin"
-DATABASES = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.postgresql),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
-
-
-def base_settings(database_url: str, **overrides) -> dict:
-    settings = {
-        "sqlalchemy.url": database_url,
-        "impots.environment": "testing",
-        "session.type": "cookie",
-        "session.secret": "a test secret that is long enough, for the tests only",
-        "retry.attempts": "3",
-    }
-    settings.update(overrides)
-    return settings
-
-
-def migrate_with_test_user(url: str) -> None:
-    """The database at ``url`` brought to the latest migration, with the test user."""
-    engine = get_engine({"sqlalchemy.url": url})
-    try:
-        migrations.upgrade(engine)
-        with get_session_factory(engine).begin() as dbsession:
-            save_user(dbsession, TEST_USER, TEST_PASSWORD)
-    finally:
-        engine.dispose()
-
-
-def migrated_database(kind, tmp_path_factory):
-    """A scratch database of ``kind`` at the latest migration, with the test user."""
-    with services.scratch_database(kind, tmp_path_factory.mktemp(kind)) as url:
-        migrate_with_test_user(url)
-        yield url
+from tests.helpers import DATABASES, base_settings, forget_failed_logins, migrated_database
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,109 @@
-"""Helpers of the whole suite (imported by tests and fixtures; conftest files only define
-fixtures)."""
+"""Helpers of the whole suite, imported by tests and fixtures alike (conftest files only
+define fixtures; nothing is imported from them).
+
+- the test user: its name and password, a Basic header, its failed-login count emptied;
+- databases: the back ends, one brought to the latest migration with the test user;
+- applications: the test settings, an application with overrides, WebTest inside a
+  transaction the test rolls back;
+- the course's sixteen households (tests/data/course_cases.csv);
+- the HTML pages: the CSRF field, the start of a session, a login, a calculation.
+"""
+import base64
+import re
+
+import pytest
+
+from impots_pyramid.models import get_engine, get_session_factory, migrations
+from impots_pyramid.services.users import save_user
+from tests import services
+
+# ---------------------------------------------------------------------------------------
+# The test user, in every migrated database of the suite.
+
+TEST_USER, TEST_PASSWORD = "admin", "admin"
+
+
+def basic(login: str, password: str) -> dict:
+    """The HTTP Basic Authorization header of ``login``."""
+    token = base64.b64encode(f"{login}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
 
 
 def forget_failed_logins(app) -> None:
     """The failed-login throttle of ``app`` emptied: a test starts with no earlier failure
     counted against the test user (its counts outlive a test: the application does)."""
     app.registry["login_throttle"].limiter.storage.reset()
+
+
+# ---------------------------------------------------------------------------------------
+# Databases.
+
+DATABASES = [
+    "sqlite",
+    pytest.param("postgresql", marks=pytest.mark.postgresql),
+    pytest.param("mysql", marks=pytest.mark.mysql),
+]
+
+
+def migrate_with_test_user(url: str) -> None:
+    """The database at ``url`` brought to the latest migration, with the test user."""
+    engine = get_engine({"sqlalchemy.url": url})
+    try:
+        migrations.upgrade(engine)
+        with get_session_factory(engine).begin() as dbsession:
+            save_user(dbsession, TEST_USER, TEST_PASSWORD)
+    finally:
+        engine.dispose()
+
+
+def migrated_database(kind, tmp_path_factory):
+    """A scratch database of ``kind`` at the latest migration, with the test user."""
+    with services.scratch_database(kind, tmp_path_factory.mktemp(kind)) as url:
+        migrate_with_test_user(url)
+        yield url
+
+
+# ---------------------------------------------------------------------------------------
+# Applications.
+
+def base_settings(database_url: str, **overrides) -> dict:
+    settings = {
+        "sqlalchemy.url": database_url,
+        "impots.environment": "testing",
+        "session.type": "cookie",
+        "session.secret": "a test secret that is long enough, for the tests only",
+        "retry.attempts": "3",
+    }
+    settings.update(overrides)
+    return settings
+
+
+# ---------------------------------------------------------------------------------------
+# The HTML pages.
+
+HOST = "http://example.com"
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(response) -> str:
+    return CSRF_FIELD.search(response.text).group(1)
+
+
+def start(app):
+    """init-session/html, followed to the authentication page."""
+    return app.get("/init-session/html").follow()
+
+
+def log_in(app, user=TEST_USER, password=TEST_PASSWORD):
+    """Logged in: returns the calculation page."""
+    page = start(app)
+    answer = app.post("/authenticate-user", {"user": user, "password": password,
+                                             "csrf_token": csrf_token(page)})
+    assert answer.status_int == 303
+    return answer.follow()
+
+
+def calculate(app, page, married="yes", children="2", salary="55555"):
+    """Submits the calculation form of ``page``; returns the 303 answer."""
+    return app.post("/calculate-tax", {"married": married, "children": children,
+                                       "salary": salary, "csrf_token": csrf_token(page)})

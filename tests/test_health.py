@@ -3,7 +3,7 @@ import pytest
 import webtest
 
 from impots_pyramid import main
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 
 def test_health_is_public_json_and_ok(testapp):

@@ -11,8 +11,7 @@ import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.api.conftest import basic
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, basic
 
 
 # Not the test user's name, though one back end or another took some of them for it.

@@ -3,7 +3,7 @@ import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 SESSION_BACKENDS = ["cookie", pytest.param("redis", marks=pytest.mark.redis)]
 

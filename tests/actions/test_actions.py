@@ -4,7 +4,7 @@ import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 
 def test_root_redirects_to_an_html_session(testapp):

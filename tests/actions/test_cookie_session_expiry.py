@@ -11,7 +11,7 @@ from pyramid import session as pyramid_session
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 TIMEOUT = 7200  # the default; its refresh window is 60 s
 HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}

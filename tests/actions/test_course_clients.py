@@ -8,7 +8,7 @@ import pytest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 CASES = list(csv.DictReader(open(pathlib.Path(__file__).parent / "data" / "course_cases.csv", encoding="utf-8")))
 CLIENT_CASES = CASES[:11]  # the course's data file: its clients' test set

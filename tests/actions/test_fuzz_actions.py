@@ -26,8 +26,7 @@ from impots_pyramid.html import PAGES as VIEW_ROUTES
 
 ACTION_ROUTES = {name: action.pattern for name, action in ACTIONS.items()}
 from tests.actions.client import read_envelope
-from tests.helpers import forget_failed_logins
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, forget_failed_logins
 
 
 def fuzz_settings(max_examples):

@@ -4,7 +4,7 @@ import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 
 def test_mount_point_and_prefix(sqlite_url):

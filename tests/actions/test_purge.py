@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from impots_pyramid import main
 from impots_pyramid.models import SessionOwner, Simulation, get_engine
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings, migrated_database
+from tests.helpers import base_settings, migrated_database
 
 
 def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):

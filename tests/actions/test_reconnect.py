@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 pytestmark = pytest.mark.postgresql
 APPLICATION_NAME = "impots-reconnect-test"

@@ -14,7 +14,7 @@ from pyramid_session_redis import util as redis_session_util
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 pytestmark = pytest.mark.redis
 

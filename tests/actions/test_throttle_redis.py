@@ -5,7 +5,7 @@ import pytest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 pytestmark = pytest.mark.redis
 

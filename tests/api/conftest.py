@@ -1,6 +1,5 @@
 """Fixtures of the resource API's tests: Basic credentials, the course's cases, an app
 with small limits."""
-import base64
 import csv
 import pathlib
 
@@ -8,14 +7,9 @@ import pytest
 import webtest
 
 from impots_pyramid import main
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, basic
 
 DATA = pathlib.Path(__file__).parent / "data"
-
-
-def basic(login: str, password: str) -> dict:
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture

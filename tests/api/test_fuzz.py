@@ -12,8 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import TEST_PASSWORD, TEST_USER
-from tests.helpers import forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, forget_failed_logins
 
 AUTHORIZATION = "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()
 

@@ -43,7 +43,7 @@ def openapi_paths(sqlite_url, **overrides) -> dict:
     import webtest
 
     from impots_pyramid import main
-    from tests.conftest import base_settings
+    from tests.helpers import base_settings
 
     app = main({}, **base_settings(sqlite_url, **overrides))
     return webtest.TestApp(app).get("/api/openapi.json").json["paths"]

@@ -1,36 +1,27 @@
 """Fixtures of the HTML front end's tests: WebTest apps in an html session (rolled back
 like the suite's testapp), one of them mounted at /impots with the prefix /do."""
-import re
-
 import pytest
 import webtest
 
 from impots_pyramid import main
 from impots_pyramid.models import get_tm_session
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-
-HOST = "http://example.com"
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def html_settings(url, **overrides):
-    return base_settings(url, **overrides)
+from tests.helpers import base_settings, log_in
 
 
 @pytest.fixture(scope="session")
 def html_app(sqlite_url):
-    return main({}, **html_settings(sqlite_url))
+    return main({}, **base_settings(sqlite_url))
 
 
 @pytest.fixture(scope="session")
 def mounted_app(sqlite_url):
     """The same, as under Apache's WSGIScriptAlias /impots with impots.url_prefix = /do."""
-    return main({}, **html_settings(sqlite_url, **{"impots.url_prefix": "/do"}))
+    return main({}, **base_settings(sqlite_url, **{"impots.url_prefix": "/do"}))
 
 
 @pytest.fixture(scope="session")
 def no_csrf_app(sqlite_url):
-    return main({}, **html_settings(sqlite_url, **{"impots.csrf": "false"}))
+    return main({}, **base_settings(sqlite_url, **{"impots.csrf": "false"}))
 
 
 def webtest_app(wsgi_app, tm, **environ):
@@ -58,30 +49,6 @@ def mounted_browser(mounted_app, tm):
 @pytest.fixture
 def no_csrf_browser(no_csrf_app, tm):
     return webtest_app(no_csrf_app, tm)
-
-
-def csrf_token(response) -> str:
-    return CSRF_FIELD.search(response.text).group(1)
-
-
-def start(app):
-    """init-session/html, followed to the authentication page."""
-    return app.get("/init-session/html").follow()
-
-
-def log_in(app, user=TEST_USER, password=TEST_PASSWORD):
-    """Logged in: returns the calculation page."""
-    page = start(app)
-    answer = app.post("/authenticate-user", {"user": user, "password": password,
-                                             "csrf_token": csrf_token(page)})
-    assert answer.status_int == 303
-    return answer.follow()
-
-
-def calculate(app, page, married="yes", children="2", salary="55555"):
-    """Submits the calculation form of ``page``; returns the 303 answer."""
-    return app.post("/calculate-tax", {"married": married, "children": children,
-                                       "salary": salary, "csrf_token": csrf_token(page)})
 
 
 @pytest.fixture

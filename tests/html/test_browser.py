@@ -11,8 +11,7 @@ import threading
 import pytest
 
 from impots_pyramid import main
-from tests.conftest import TEST_PASSWORD, TEST_USER, migrated_database
-from tests.html.conftest import html_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, migrated_database
 from tests.services import REQUIRE_SERVICES
 
 pytestmark = pytest.mark.browser
@@ -50,7 +49,7 @@ def site(tmp_path_factory):
     import waitress
 
     for url in migrated_database("sqlite", tmp_path_factory):
-        app = main({}, **html_settings(url))
+        app = main({}, **base_settings(url))
         server = waitress.create_server(app, host="127.0.0.1", port=free_port(),
                                         url_prefix=MOUNT, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)

@@ -10,7 +10,7 @@ import waitress
 
 from impots_pyramid import main
 from impots_pyramid.web.logs import DEFAULT_FORMAT
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 THREADS = 4
 
