@@ -3,8 +3,8 @@ define fixtures; nothing is imported from them).
 
 - the test user: its name and password, a Basic header, its failed-login count emptied;
 - databases: the back ends, one brought to the latest migration with the test user;
-- applications: the test settings, an application with overrides, WebTest inside a
-  transaction the test rolls back;
+- applications: the test settings, a new application with overrides (the make_app
+  fixture keeps one per settings), WebTest inside a transaction the test rolls back;
 - the course's sixteen households (tests/data/course_cases.csv);
 - the HTML pages: the CSRF field, the start of a session, a login, a calculation.
 """
@@ -12,8 +12,10 @@ import base64
 import re
 
 import pytest
+import webtest
 
-from impots_pyramid.models import get_engine, get_session_factory, migrations
+from impots_pyramid import main
+from impots_pyramid.models import get_engine, get_session_factory, get_tm_session, migrations
 from impots_pyramid.services.users import save_user
 from tests import services
 
@@ -76,6 +78,32 @@ def base_settings(database_url: str, **overrides) -> dict:
     }
     settings.update(overrides)
     return settings
+
+
+def new_app(database_url: str, **overrides):
+    """A new application on ``database_url``, with the test settings and ``overrides``
+    (e.g. ``**{"impots.csrf": "false"}``). Tests mostly want the make_app fixture's, made
+    once per settings; a new one is for a test that needs its own (two "processes", a
+    database of its own, a server that does not answer)."""
+    return main({}, **base_settings(database_url, **overrides))
+
+
+def transactional_testapp(app, tm, dbsession=None, **environ) -> webtest.TestApp:
+    """WebTest on ``app`` inside the test's transaction ``tm`` (the tm fixture: doomed,
+    then aborted), with no failed login counted: pyramid_tm leaves the transaction to the
+    test, and every request works in ``dbsession`` (by default a new one joined to
+    ``tm``). Each call is a new client (cookie jar); ``environ`` adds to the WSGI environ
+    (SCRIPT_NAME...)."""
+    forget_failed_logins(app)
+    if dbsession is None:
+        dbsession = get_tm_session(app.registry["dbsession_factory"], tm)
+    return webtest.TestApp(app, extra_environ={
+        "HTTP_HOST": "example.com",
+        "tm.active": True,  # pyramid_tm leaves the transaction to the test
+        "tm.manager": tm,
+        "app.dbsession": dbsession,
+        **environ,
+    })
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,9 +9,8 @@
 import pytest
 import webtest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, basic
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic
 
 
 # Not the test user's name, though one back end or another took some of them for it.
@@ -20,8 +19,8 @@ NOBODY = ["a\x00b", TEST_USER + "\x00", TEST_USER + " ", TEST_USER.upper(), "äd
 
 
 @pytest.fixture
-def app(database_url):
-    return main({}, **base_settings(database_url))
+def app(make_app, database_url):
+    return make_app(database_url)
 
 
 @pytest.mark.parametrize("user", NOBODY)

@@ -20,13 +20,12 @@ import webtest
 from hypothesis import HealthCheck, Phase, assume, given, note, settings, strategies as st
 from hypothesis.control import currently_in_test_context
 
-from impots_pyramid import main
 from impots_pyramid.actions.table import ACTIONS
 from impots_pyramid.html import PAGES as VIEW_ROUTES
 
 ACTION_ROUTES = {name: action.pattern for name, action in ACTIONS.items()}
 from tests.actions.client import read_envelope
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, forget_failed_logins
 
 
 def fuzz_settings(max_examples):
@@ -44,7 +43,7 @@ def fuzz_settings(max_examples):
 
 # ---------------------------------------------------------------------------------------
 # The applications: each session back end, with CSRF on (the default) and off (the
-# course's clients). Built once per module: Hypothesis runs many examples per test.
+# course's clients). Made once (make_app): Hypothesis runs many examples per test.
 
 @dataclasses.dataclass(frozen=True)
 class Variant:
@@ -73,7 +72,8 @@ def build_variant(request) -> Variant:
         overrides.update({"session.type": "redis",
                           "redis.sessions.url": request.getfixturevalue("redis_url")})
     database_url = request.getfixturevalue(f"{database}_url")
-    return Variant(main({}, **base_settings(database_url, **overrides)), csrf, sessions)
+    make_app = request.getfixturevalue("make_app")
+    return Variant(make_app(database_url, **overrides), csrf, sessions)
 
 
 @pytest.fixture(scope="module", params=VARIANTS)
@@ -91,9 +91,9 @@ def sampled_variant(request):
 
 
 @pytest.fixture(scope="module")
-def default_variant(sqlite_url):
+def default_variant(make_app):
     """Cookie sessions, CSRF on: the default settings."""
-    return Variant(main({}, **base_settings(sqlite_url)), True, "cookie")
+    return Variant(make_app(), True, "cookie")
 
 
 # ---------------------------------------------------------------------------------------

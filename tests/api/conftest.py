@@ -6,8 +6,7 @@ import pathlib
 import pytest
 import webtest
 
-from impots_pyramid import main
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, basic
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -27,13 +26,8 @@ def read_course_cases() -> list:
 COURSE_CASES = read_course_cases()
 
 
-@pytest.fixture(scope="session")
-def small_limits_app(sqlite_url):
-    """The application with a 300-byte body limit and at most 3 households per batch."""
-    return main({}, **base_settings(sqlite_url, **{
-        "impots.max_body_bytes": "300", "impots.batch_max": "3"}))
-
-
 @pytest.fixture
-def small_limits(small_limits_app):
-    return webtest.TestApp(small_limits_app, extra_environ={"HTTP_HOST": "example.com"})
+def small_limits(make_app):
+    """The application with a 300-byte body limit and at most 3 households per batch."""
+    app = make_app(**{"impots.max_body_bytes": "300", "impots.batch_max": "3"})
+    return webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})

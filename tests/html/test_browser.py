@@ -10,8 +10,7 @@ import threading
 
 import pytest
 
-from impots_pyramid import main
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, migrated_database
+from tests.helpers import TEST_PASSWORD, TEST_USER, migrated_database, new_app
 from tests.services import REQUIRE_SERVICES
 
 pytestmark = pytest.mark.browser
@@ -49,7 +48,7 @@ def site(tmp_path_factory):
     import waitress
 
     for url in migrated_database("sqlite", tmp_path_factory):
-        app = main({}, **base_settings(url))
+        app = new_app(url)
         server = waitress.create_server(app, host="127.0.0.1", port=free_port(),
                                         url_prefix=MOUNT, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)
