@@ -9,6 +9,8 @@ define fixtures; nothing is imported from them).
 - the HTML pages: the CSRF field, the start of a session, a login, a calculation.
 """
 import base64
+import csv
+import pathlib
 import re
 
 import pytest
@@ -104,6 +106,21 @@ def transactional_testapp(app, tm, dbsession=None, **environ) -> webtest.TestApp
         "app.dbsession": dbsession,
         **environ,
     })
+
+
+# ---------------------------------------------------------------------------------------
+# The course's households: the one copy of its data file (/work/shared/data/course_cases.csv).
+
+COURSE_CASES_FILE = pathlib.Path(__file__).parent / "data" / "course_cases.csv"
+
+
+def read_course_cases() -> list:
+    """The course's 16 households, tax year 2019, as dicts of text: married, children,
+    salary, and the five figures by the course's rules (course_tax, course_surcharge,
+    course_discount, course_reduction, course_rate) and by the law (law_*). The first 11
+    are the course's own clients' test set."""
+    with COURSE_CASES_FILE.open(encoding="utf-8", newline="") as lines:
+        return list(csv.DictReader(lines))
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,14 +1,13 @@
 """The course's console clients replayed over the action API: several threads, each with
 its own session, and several threads in one session."""
-import csv
-import pathlib
 import threading
 
 import pytest
 
 from tests.actions.client import ActionClient
+from tests.helpers import read_course_cases
 
-CASES = list(csv.DictReader(open(pathlib.Path(__file__).parent / "data" / "course_cases.csv", encoding="utf-8")))
+CASES = read_course_cases()
 CLIENT_CASES = CASES[:11]  # the course's data file: its clients' test set
 FIGURES = ("tax", "surcharge", "discount", "reduction", "rate")
 

@@ -1,29 +1,14 @@
-"""Fixtures of the resource API's tests: Basic credentials, the course's cases, an app
-with small limits."""
-import csv
-import pathlib
-
+"""Fixtures of the resource API's tests: Basic credentials, an app with small limits."""
 import pytest
 import webtest
 
 from tests.helpers import TEST_PASSWORD, TEST_USER, basic
-
-DATA = pathlib.Path(__file__).parent / "data"
 
 
 @pytest.fixture
 def auth():
     """The Authorization header of the test user."""
     return basic(TEST_USER, TEST_PASSWORD)
-
-
-def read_course_cases() -> list:
-    """The 16 households of the course, tax year 2019: law_* and course_* figures."""
-    with open(DATA / "course_cases_2019.csv", encoding="utf-8", newline="") as lines:
-        return list(csv.DictReader(lines))
-
-
-COURSE_CASES = read_course_cases()
 
 
 @pytest.fixture
