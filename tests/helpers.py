@@ -27,10 +27,14 @@ from tests import services
 TEST_USER, TEST_PASSWORD = "admin", "admin"
 
 
+def basic_authorization(login: str, password: str) -> str:
+    """The value of an HTTP Basic Authorization header."""
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+
+
 def basic(login: str, password: str) -> dict:
     """The HTTP Basic Authorization header of ``login``."""
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+    return {"Authorization": basic_authorization(login, password)}
 
 
 def forget_failed_logins(app) -> None:

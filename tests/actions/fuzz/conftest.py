@@ -4,7 +4,8 @@ import logging
 
 import pytest
 
-from tests.actions.fuzz.fuzzing import ON_POSTGRESQL, SERVER_ERRORS, VARIANTS, Variant, build_variant
+from tests.actions.fuzz.fuzzing import (
+    ON_POSTGRESQL, SERVER_ERRORS, VARIANTS, Variant, build_variant)
 
 
 @pytest.fixture(scope="module", params=VARIANTS)

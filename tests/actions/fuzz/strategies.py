@@ -1,6 +1,5 @@
 """What the fuzz tests draw: methods, paths, queries, headers, forms and bodies of every
 kind (valid households among them), whole requests, and the session they go in."""
-import base64
 import csv
 import io
 import json
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 
 from impots_pyramid.html import PAGES as VIEW_ROUTES
 from tests.actions.fuzz.fuzzing import ALL_ROUTES, Session, WireRequest, open_session
-from tests.helpers import TEST_PASSWORD, TEST_USER
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic_authorization
 
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -79,14 +78,10 @@ queries = st.one_of(
 )
 
 
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
 authorizations = st.one_of(
     st.none(), st.none(),
-    st.just(basic(TEST_USER, TEST_PASSWORD)),
-    st.builds(basic, st.text(max_size=8), st.text(max_size=8)),
+    st.just(basic_authorization(TEST_USER, TEST_PASSWORD)),
+    st.builds(basic_authorization, st.text(max_size=8), st.text(max_size=8)),
     header_text,
 )
 

@@ -7,8 +7,7 @@ import pytest
 from tests.actions.fuzz.fuzzing import (
     ACTION_ROUTES, WireRequest, check_answer, follow_redirects, open_session, send,
 )
-from tests.actions.fuzz.strategies import basic
-from tests.helpers import TEST_PASSWORD, TEST_USER
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic_authorization
 
 
 FOUND_BY_FUZZING = [
@@ -38,11 +37,11 @@ FOUND_BY_FUZZING = [
                  b"", id="form-charset-not-utf8-login"),
     pytest.param("json", False, "POST", "/calculate-tax",
                  {"Content-Type": "application/x-www-form-urlencoded",
-                  "Authorization": basic(TEST_USER, TEST_PASSWORD)},
+                  "Authorization": basic_authorization(TEST_USER, TEST_PASSWORD)},
                  b"married=yes&children=1&salary=1", id="basic-credentials-without-login"),
     pytest.param("html", False, "POST", "/calculate-tax",
                  {"Content-Type": "application/x-www-form-urlencoded",
-                  "Authorization": basic(TEST_USER, TEST_PASSWORD)},
+                  "Authorization": basic_authorization(TEST_USER, TEST_PASSWORD)},
                  b"married=yes&children=1&salary=1", id="basic-credentials-without-login-html"),
     pytest.param(None, False, "GET", "/authenticate-user",
                  {"Content-Type": "application/x-www-form-urlencoded; charset=utf-16",

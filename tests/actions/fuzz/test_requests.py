@@ -9,9 +9,9 @@ from tests.actions.fuzz.fuzzing import (
     fuzz_settings, open_session, send,
 )
 from tests.actions.fuzz.strategies import (
-    FORM_TYPE, NATURAL_METHOD, basic, batch_body, session_for, valid_households, wire_requests,
+    FORM_TYPE, NATURAL_METHOD, batch_body, session_for, valid_households, wire_requests,
 )
-from tests.helpers import TEST_PASSWORD, TEST_USER
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic_authorization
 
 
 @fuzz_settings(max_examples=120)
@@ -40,7 +40,7 @@ def test_http_basic_credentials_on_the_action_api(variant, route, session_type, 
     CSRF check for it): every action, valid input, any session, never a server error."""
     session = open_session(variant, session_type, logged_in)
     path = ACTION_ROUTES[route].replace("{id}", "1").replace("{type}", session_type)
-    headers = {"Authorization": basic(*credentials)}
+    headers = {"Authorization": basic_authorization(*credentials)}
     body = b""
     if route == "calculate-tax":
         headers["Content-Type"] = FORM_TYPE
