@@ -25,6 +25,9 @@ from tests import services
 # The test user, in every migrated database of the suite.
 
 TEST_USER, TEST_PASSWORD = "admin", "admin"
+# Not the test user's name, though one back end or another took some of them for it.
+NOT_THE_TEST_USER = ["a\x00b", TEST_USER + "\x00", TEST_USER + " ", TEST_USER.upper(), "ädmin",
+                     "😀", "é" * 70]
 
 
 def basic_authorization(login: str, password: str) -> str:
