@@ -116,7 +116,7 @@ def transactional_testapp(app, tm, dbsession=None, **environ) -> webtest.TestApp
 
 
 # ---------------------------------------------------------------------------------------
-# The course's households: the one copy of its data file (/work/shared/data/course_cases.csv).
+# The course's households: the suite's one copy of the course's data file.
 
 COURSE_CASES_FILE = pathlib.Path(__file__).parent / "data" / "course_cases.csv"
 
