@@ -1,52 +1,12 @@
 """Fixtures shared by the whole suite: migrated databases on every back end, the
-application, and WebTest apps whose database work is rolled back after each test (the
-cookiecutter's pattern)."""
+applications (one per settings), and WebTest apps whose database work is rolled back
+after each test (the cookiecutter's pattern). The helpers they use: tests/helpers.py."""
 import pytest
 import transaction
-import webtest
 
-from impots_pyramid import main
-from impots_pyramid.models import get_engine, get_session_factory, get_tm_session, migrations
-from impots_pyramid.services.users import save_user
+from impots_pyramid.models import get_tm_session
 from tests import services
-from tests.helpers import forget_failed_logins
-
-TEST_USER, TEST_PASSWORD = "admin", "admin"
-DATABASES = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.postgresql),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
-
-
-def base_settings(database_url: str, **overrides) -> dict:
-    settings = {
-        "sqlalchemy.url": database_url,
-        "impots.environment": "testing",
-        "session.type": "cookie",
-        "session.secret": "a test secret that is long enough, for the tests only",
-        "retry.attempts": "3",
-    }
-    settings.update(overrides)
-    return settings
-
-
-def migrate_with_test_user(url: str) -> None:
-    """The database at ``url`` brought to the latest migration, with the test user."""
-    engine = get_engine({"sqlalchemy.url": url})
-    try:
-        migrations.upgrade(engine)
-        with get_session_factory(engine).begin() as dbsession:
-            save_user(dbsession, TEST_USER, TEST_PASSWORD)
-    finally:
-        engine.dispose()
-
-
-def migrated_database(kind, tmp_path_factory):
-    """A scratch database of ``kind`` at the latest migration, with the test user."""
-    with services.scratch_database(kind, tmp_path_factory.mktemp(kind)) as url:
-        migrate_with_test_user(url)
-        yield url
+from tests.helpers import DATABASES, migrated_database, new_app, transactional_testapp
 
 
 @pytest.fixture(scope="session")
@@ -76,13 +36,34 @@ def redis_url():
 
 
 @pytest.fixture(scope="session")
-def app_settings(sqlite_url):
-    return base_settings(sqlite_url)
+def make_app(sqlite_url):
+    """``make_app(database_url=None, **overrides)``: the application with the test
+    settings and ``overrides``, on ``database_url`` (default: the SQLite database).
+
+    Made once per database and overrides, then shared by every test that asks for the
+    same (an application takes a while to make, and Hypothesis runs many examples): its
+    failed-login counts and its connections outlive a test, its database work is
+    committed unless it goes through transactional_testapp. A test that needs an
+    application of its own calls helpers.new_app.
+    """
+    apps = {}
+
+    def make(database_url=None, **overrides):
+        url = database_url or sqlite_url
+        key = (url, tuple(sorted(overrides.items())))
+        if key not in apps:
+            apps[key] = new_app(url, **overrides)
+        return apps[key]
+
+    yield make
+    for app in apps.values():
+        app.registry["dbengine"].dispose()
 
 
 @pytest.fixture(scope="session")
-def app(app_settings):
-    return main({}, **app_settings)
+def app(make_app):
+    """The application with the test settings, on SQLite."""
+    return make_app()
 
 
 @pytest.fixture
@@ -102,10 +83,4 @@ def dbsession(app, tm):
 @pytest.fixture
 def testapp(app, tm, dbsession):
     """WebTest on the app, inside the test's transaction (rolled back at its end)."""
-    forget_failed_logins(app)
-    return webtest.TestApp(app, extra_environ={
-        "HTTP_HOST": "example.com",
-        "tm.active": True,  # pyramid_tm leaves the transaction to the test
-        "tm.manager": tm,
-        "app.dbsession": dbsession,
-    })
+    return transactional_testapp(app, tm, dbsession)

@@ -6,23 +6,17 @@
 - An unsafe request whose Origin (or, without it, Referer) names another site is refused,
   token or not, over HTTP as over HTTPS; pyramid.csrf_trusted_origins adds sites.
 Each refusal is 121, HTTP 403, with a sentence, and writes nothing."""
-import base64
 
 import pytest
 
 from impots_pyramid import main
 from impots_pyramid.services.users import save_user
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
-from tests.html.conftest import csrf_token, log_in, webtest_app
+from tests.helpers import base_settings, basic, csrf_token, log_in, transactional_testapp
 
 EVIL = "https://evil.example"
 HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}
 
-
-def basic(login, password) -> dict:
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture
@@ -96,7 +90,7 @@ def test_a_request_from_the_site_itself_passes(admin, headers):
 def test_trusted_origins_pass(sqlite_url, tm, trusted):
     app = main({}, **base_settings(sqlite_url, **{"pyramid.csrf_trusted_origins":
                                                   f"other.example {trusted}"}))
-    client = ActionClient(webtest_app(app, tm), "json").start()
+    client = ActionClient(transactional_testapp(app, tm), "json").start()
     status, data = client.post("/calculate-tax", HOUSEHOLD,
                                headers={"Origin": "https://partner.example"})
     assert (status, data["status"]) == (200, 300), data
@@ -105,7 +99,7 @@ def test_trusted_origins_pass(sqlite_url, tm, trusted):
 
 
 def test_html_pages_refuse_another_site_with_their_errors_page(app, tm):
-    browser = webtest_app(app, tm)
+    browser = transactional_testapp(app, tm)
     page = log_in(browser)
     answer = browser.post("/calculate-tax", {**HOUSEHOLD, "csrf_token": csrf_token(page)},
                           headers={"Origin": EVIL}, status=403)

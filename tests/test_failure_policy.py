@@ -1,7 +1,6 @@
 """One failure policy for the three interfaces (web.failures), replayed over HTTP: the
 same throttle for every credential path, the same retry of a dropped connection, the same
 405 with Allow, the same 503 with Retry-After; each answered in its interface's format."""
-import base64
 
 import pytest
 import webtest
@@ -10,16 +9,12 @@ from sqlalchemy.engine import make_url
 from impots_pyramid import main
 from tests.actions.client import ActionClient
 from tests.actions.test_reconnect import APPLICATION_NAME, drop_connections
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-from tests.helpers import forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import basic, forget_failed_logins
 
 LIMIT = 5  # failed logins of one name within 5 minutes
 TAX = "/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 
-
-def basic(login, password) -> dict:
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture(params=["cookie", pytest.param("redis", marks=pytest.mark.redis)])

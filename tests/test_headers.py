@@ -5,13 +5,12 @@ impots.allowed_hosts, and no check without the setting."""
 import base64
 
 import pytest
-import webtest
 
 from impots_pyramid import main
 from impots_pyramid.settings import ConfigurationError, normalize
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
-from tests.html.conftest import log_in, webtest_app
+from tests.helpers import base_settings
+from tests.helpers import log_in, transactional_testapp
 
 EVERY_ANSWER = {
     "X-Content-Type-Options": "nosniff",
@@ -49,7 +48,7 @@ def test_a_failure_answer(testapp):
 
 
 def test_a_page_with_its_policy(app, tm):
-    browser = webtest_app(app, tm)
+    browser = transactional_testapp(app, tm)
     page = log_in(browser)
     check_headers(page, HTML_POLICY)
     # The templates hold no inline style or script, which the policy would block.
@@ -95,14 +94,14 @@ def host_app(sqlite_url):
 @pytest.mark.parametrize("host", ["impots.example.org", "impots.example.org:8443",
                                   "IMPOTS.example.org", "localhost:6543", "[::1]:6543"])
 def test_allowed_hosts_pass(host_app, tm, host):
-    answer = webtest_app(host_app, tm, HTTP_HOST=host).get("/init-session/json")
+    answer = transactional_testapp(host_app, tm, HTTP_HOST=host).get("/init-session/json")
     assert answer.json["status"] == 700
 
 
 @pytest.mark.parametrize("host", ["evil.example", "localhost", "localhost:80",
                                   "impots.example.org.evil.example", "x" * 500])
 def test_other_hosts_are_400_before_anything_runs(host_app, tm, host):
-    answer = webtest_app(host_app, tm, HTTP_HOST=host).get("/init-session/json", status=400)
+    answer = transactional_testapp(host_app, tm, HTTP_HOST=host).get("/init-session/json", status=400)
     assert answer.content_type == "text/plain"
     assert answer.text.startswith(f"unknown host '{host[:100]}")
     assert len(answer.text) < 200
@@ -111,7 +110,7 @@ def test_other_hosts_are_400_before_anything_runs(host_app, tm, host):
 
 
 def test_without_the_setting_any_host_passes(app, tm):
-    answer = webtest_app(app, tm, HTTP_HOST="anything.example").get("/init-session/json")
+    answer = transactional_testapp(app, tm, HTTP_HOST="anything.example").get("/init-session/json")
     assert answer.json["status"] == 700
 
 

@@ -3,7 +3,7 @@ import pytest
 import webtest
 
 from impots_pyramid import main
-from tests.conftest import base_settings
+from tests.helpers import base_settings, new_app
 
 
 def test_health_is_public_json_and_ok(testapp):
@@ -22,16 +22,15 @@ def test_health_asked_with_another_method_than_get_is_405(testapp, method):
 
 
 @pytest.mark.redis
-def test_health_with_redis_sessions(sqlite_url, redis_url):
-    app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{
-        "session.type": "redis", "redis.sessions.url": redis_url})))
+def test_health_with_redis_sessions(make_app, redis_url):
+    app = webtest.TestApp(make_app(**{"session.type": "redis", "redis.sessions.url": redis_url}))
     assert app.get("/health").json == {"database": "ok", "sessions": "ok"}
 
 
 def test_health_names_the_session_store_that_does_not_answer(sqlite_url):
     # Port 1 on loopback: nothing listens there, the connection is refused at once.
-    app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{
-        "session.type": "redis", "redis.sessions.url": "redis://127.0.0.1:1/0"})))
+    app = webtest.TestApp(new_app(sqlite_url, **{
+        "session.type": "redis", "redis.sessions.url": "redis://127.0.0.1:1/0"}))
     response = app.get("/health", status=503)
     assert response.json == {"database": "ok", "sessions": "unavailable"}
     assert response.headers["Retry-After"]
@@ -39,7 +38,7 @@ def test_health_names_the_session_store_that_does_not_answer(sqlite_url):
 
 def test_health_names_the_database_that_does_not_answer(tmp_path):
     missing = tmp_path / "no-such-dir" / "db.sqlite"  # SQLite cannot open it
-    app = webtest.TestApp(main({}, **base_settings(f"sqlite:///{missing}")))
+    app = webtest.TestApp(new_app(f"sqlite:///{missing}"))
     response = app.get("/health", status=503)
     assert response.json == {"database": "unavailable", "sessions": "ok"}
 

@@ -11,16 +11,11 @@ from impots_pyramid import main
 from impots_pyramid.services.throttle import PER_ADDRESS, PER_NAME
 from impots_pyramid.services.users import save_user
 from tests.actions.client import ActionClient
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-from tests.helpers import forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import basic, forget_failed_logins
 
 TAX = "/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 
-
-def basic(login, password) -> dict:
-    import base64
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
 
 
 @pytest.fixture(params=["cookie", pytest.param("redis", marks=pytest.mark.redis)])

@@ -13,7 +13,7 @@ from impots_pyramid.services.users import find_user, save_user
 from impots_pyramid.tax import load_tax_years
 from impots_pyramid.services.tax_years import read_tax_years
 from tests import services
-from tests.conftest import DATABASES, TEST_PASSWORD, TEST_USER
+from tests.helpers import DATABASES, TEST_PASSWORD, TEST_USER
 
 
 @pytest.fixture

@@ -9,23 +9,16 @@
 import pytest
 import webtest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.api.conftest import basic
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-
-
-# Not the test user's name, though one back end or another took some of them for it.
-NOBODY = ["a\x00b", TEST_USER + "\x00", TEST_USER + " ", TEST_USER.upper(), "ädmin", "😀",
-          "é" * 70]
+from tests.helpers import NOT_THE_TEST_USER, TEST_PASSWORD, basic
 
 
 @pytest.fixture
-def app(database_url):
-    return main({}, **base_settings(database_url))
+def app(make_app, database_url):
+    return make_app(database_url)
 
 
-@pytest.mark.parametrize("user", NOBODY)
+@pytest.mark.parametrize("user", NOT_THE_TEST_USER)
 def test_the_action_api_answers_a_failed_login(app, user):
     client = ActionClient(app, "json")
     client.init()
@@ -35,7 +28,7 @@ def test_the_action_api_answers_a_failed_login(app, user):
     assert client.get("/list-simulations")[0] == 401  # and no login was recorded
 
 
-@pytest.mark.parametrize("user", NOBODY)
+@pytest.mark.parametrize("user", NOT_THE_TEST_USER)
 def test_the_resource_api_answers_401(app, user):
     answer = webtest.TestApp(app).get("/api/tax-years", headers=basic(user, TEST_PASSWORD),
                                       status="*")

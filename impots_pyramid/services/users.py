@@ -60,6 +60,11 @@ def password_matches(user, password: str) -> bool:
     return user.check_password(password)
 
 
+def check_credentials(dbsession, login: str, password: str) -> bool:
+    """Whether ``password`` is ``login``'s (no throttle: see check_login)."""
+    return password_matches(find_user(dbsession, login), password)
+
+
 def client_address(request) -> str:
     return request.client_addr or "unknown"
 

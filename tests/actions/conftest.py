@@ -1,9 +1,7 @@
 import pytest
-import webtest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import transactional_testapp
 
 SESSION_BACKENDS = ["cookie", pytest.param("redis", marks=pytest.mark.redis)]
 
@@ -22,11 +20,10 @@ def session_settings(request):
 
 
 @pytest.fixture
-def make_client(testapp, response_type):
+def make_client(app, tm, dbsession, response_type):
     """Clients of the rolled-back test app (cookie sessions), in the test's format."""
     def make():
-        return ActionClient(webtest.TestApp(testapp.app, extra_environ=testapp.extra_environ),
-                            response_type)
+        return ActionClient(transactional_testapp(app, tm, dbsession), response_type)
     return make
 
 
@@ -36,6 +33,6 @@ def client(make_client):
 
 
 @pytest.fixture
-def committed_app(sqlite_url, session_settings):
+def committed_app(make_app, session_settings):
     """An app that really commits (threads, concurrency), on each session back end."""
-    return main({}, **base_settings(sqlite_url, **session_settings))
+    return make_app(**session_settings)

@@ -2,9 +2,8 @@
 import pytest
 import webtest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import new_app
 
 
 def test_root_redirects_to_an_html_session(testapp):
@@ -225,8 +224,8 @@ def test_get_admindata(client):
     assert data["response"][0].startswith("invalid value [1999] for [year]")
 
 
-def test_course_rules_setting(sqlite_url, response_type):
-    app = main({}, **base_settings(sqlite_url, **{"impots.rules": "course"}))
+def test_course_rules_setting(make_app, response_type):
+    app = make_app(**{"impots.rules": "course"})
     client = ActionClient(app, response_type).start()
     data = client.calculate(married="yes", children="2", salary="50000")[1]
     assert data["response"]["tax"] == 1384  # the course's figure (the law says 1385)
@@ -236,8 +235,8 @@ def test_course_rules_setting(sqlite_url, response_type):
         "invalid value [2020] for [year]: the course rules exist for tax year 2019 only"]
 
 
-def test_csrf_off_reproduces_the_course_clients(sqlite_url, response_type):
-    app = main({}, **base_settings(sqlite_url, **{"impots.csrf": "false"}))
+def test_csrf_off_reproduces_the_course_clients(make_app, response_type):
+    app = make_app(**{"impots.csrf": "false"})
     client = ActionClient(app, response_type)
     assert "csrf_token" not in client.init()[1]
     client.login()
@@ -248,20 +247,19 @@ def test_csrf_off_reproduces_the_course_clients(sqlite_url, response_type):
     assert (status, data["status"]) == (200, 400)
 
 
-def test_session_backends_keep_the_session(sqlite_url, session_settings, response_type):
-    client = ActionClient(main({}, **base_settings(sqlite_url, **session_settings)),
-                          response_type).start()
+def test_session_backends_keep_the_session(committed_app, response_type):
+    client = ActionClient(committed_app, response_type).start()
     client.calculate(married="yes", children="3", salary="100000")
     assert [s["tax"] for s in client.simulations()] == [9200]
     client.end()
     assert client.get("/list-simulations")[1]["status"] == 101
 
 
-def test_session_expires_after_the_timeout(sqlite_url, session_settings, response_type):
+def test_session_expires_after_the_timeout(make_app, session_settings, response_type):
     import time
 
-    settings = base_settings(sqlite_url, **session_settings, **{"impots.session_timeout": "1"})
-    client = ActionClient(main({}, **settings), response_type).start()
+    app = make_app(**session_settings, **{"impots.session_timeout": "1"})
+    client = ActionClient(app, response_type).start()
     time.sleep(2.1)
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (400, 101)
@@ -273,7 +271,7 @@ def test_unexpected_errors_are_131_without_traceback(testapp, monkeypatch, caplo
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire at /secret/path")
 
-    client = ActionClient(webtest.TestApp(testapp.app, extra_environ=testapp.extra_environ))
+    client = ActionClient(testapp)
     client.start()
     monkeypatch.setattr(simulations, "list_for", broken)
     status, data = client.get("/list-simulations")
@@ -286,8 +284,8 @@ def test_unexpected_errors_are_131_without_traceback(testapp, monkeypatch, caplo
 
 
 def test_session_store_unreachable_is_171_503(sqlite_url):
-    app = main({}, **base_settings(sqlite_url, **{
-        "session.type": "redis", "redis.sessions.url": "redis://127.0.0.1:1/0"}))
+    app = new_app(sqlite_url, **{
+        "session.type": "redis", "redis.sessions.url": "redis://127.0.0.1:1/0"})
     response = webtest.TestApp(app).get("/init-session/json", status=503)
     assert response.json == {"action": "init-session", "status": 171, "response": [
         "the session store is unavailable: try again in a few seconds"]}

@@ -9,9 +9,7 @@ import types
 import pytest
 from pyramid import session as pyramid_session
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
 
 TIMEOUT = 7200  # the default; its refresh window is 60 s
 HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}
@@ -32,9 +30,8 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def client(sqlite_url, clock, response_type):
-    app = main({}, **base_settings(sqlite_url, **{
-        "session.type": "cookie", "impots.session_timeout": str(TIMEOUT)}))
+def client(make_app, clock, response_type):
+    app = make_app(**{"session.type": "cookie", "impots.session_timeout": str(TIMEOUT)})
     client = ActionClient(app, response_type)
     client.start()
     return client

@@ -1,16 +1,13 @@
 """The course's console clients replayed over the action API: several threads, each with
 its own session, and several threads in one session."""
-import csv
-import pathlib
 import threading
 
 import pytest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import read_course_cases
 
-CASES = list(csv.DictReader(open(pathlib.Path(__file__).parent / "data" / "course_cases.csv", encoding="utf-8")))
+CASES = read_course_cases()
 CLIENT_CASES = CASES[:11]  # the course's data file: its clients' test set
 FIGURES = ("tax", "surcharge", "discount", "reduction", "rate")
 
@@ -42,8 +39,8 @@ def run_in_threads(target, count):
 
 
 @pytest.mark.parametrize("rules", ["law", "course"])
-def test_course_clients_in_parallel_sessions(sqlite_url, session_settings, response_type, rules):
-    app = main({}, **base_settings(sqlite_url, **session_settings, **{"impots.rules": rules}))
+def test_course_clients_in_parallel_sessions(make_app, session_settings, response_type, rules):
+    app = make_app(**session_settings, **{"impots.rules": rules})
     batches = [CLIENT_CASES[0:1], CLIENT_CASES[1:3], CLIENT_CASES[3:6], CLIENT_CASES[6:10],
                CLIENT_CASES[10:11]]
 
@@ -60,9 +57,8 @@ def test_course_clients_in_parallel_sessions(sqlite_url, session_settings, respo
     run_in_threads(client_session, len(batches))
 
 
-def test_course_client_computes_lists_and_deletes(sqlite_url, session_settings, response_type):
-    client = ActionClient(main({}, **base_settings(sqlite_url, **session_settings)),
-                          response_type).start()
+def test_course_client_computes_lists_and_deletes(committed_app, response_type):
+    client = ActionClient(committed_app, response_type).start()
     status, data = client.get("/get-admindata")
     assert data["response"]["discount_ceiling_couple"] == 1970
     for case in CLIENT_CASES:
@@ -78,8 +74,8 @@ def test_course_client_computes_lists_and_deletes(sqlite_url, session_settings, 
 
 @pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql),
                                       pytest.param("mysql", marks=pytest.mark.mysql)])
-def test_eight_threads_in_one_session_lose_nothing(request, database, session_settings):
-    app = main({}, **base_settings(request.getfixturevalue(f"{database}_url"), **session_settings))
+def test_eight_threads_in_one_session_lose_nothing(request, make_app, database, session_settings):
+    app = make_app(request.getfixturevalue(f"{database}_url"), **session_settings)
     first = ActionClient(app).start()
     cookies = dict(first.app.cookies)
 

@@ -2,13 +2,11 @@
 impots.url_prefix, every URL works and every generated URL carries both."""
 import webtest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
 
 
-def test_mount_point_and_prefix(sqlite_url):
-    app = webtest.TestApp(main({}, **base_settings(sqlite_url, **{"impots.url_prefix": "/do"})),
+def test_mount_point_and_prefix(make_app):
+    app = webtest.TestApp(make_app(**{"impots.url_prefix": "/do"}),
                           extra_environ={"SCRIPT_NAME": "/impots", "HTTP_HOST": "example.com"})
     assert app.get("/", status=302).location == "http://example.com/impots/do/init-session/html"
     assert app.get("/do/", status=302).location == "http://example.com/impots/do/init-session/html"

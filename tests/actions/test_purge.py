@@ -5,10 +5,9 @@ import sys
 
 import sqlalchemy as sa
 
-from impots_pyramid import main
 from impots_pyramid.models import SessionOwner, Simulation, get_engine
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings, migrated_database
+from tests.helpers import migrated_database, new_app
 
 
 def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):
@@ -18,8 +17,9 @@ def test_purge_deletes_only_expired_sessions(tmp_path, tmp_path_factory):
     # A database of its own: other tests' sessions must not count.
     databases = migrated_database("sqlite", tmp_path_factory)
     sqlite_url = next(databases)
-    settings = base_settings(sqlite_url, **{"impots.session_timeout": "600"})
-    old, recent = ActionClient(main({}, **settings)).start(), ActionClient(main({}, **settings)).start()
+    settings = {"impots.session_timeout": "600"}
+    old = ActionClient(new_app(sqlite_url, **settings)).start()
+    recent = ActionClient(new_app(sqlite_url, **settings)).start()
     old.calculate(married="no", children="0", salary="30000")
     recent.calculate(married="no", children="0", salary="40000")
     engine = get_engine({"sqlalchemy.url": sqlite_url})

@@ -6,9 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import new_app
 
 pytestmark = pytest.mark.postgresql
 APPLICATION_NAME = "impots-reconnect-test"
@@ -28,7 +27,7 @@ def drop_connections(url: str) -> int:
 def test_a_calculation_on_a_dropped_connection_is_answered_and_stored_once(postgresql_url):
     # The app's own connections carry a name, so that only they are cut.
     url = make_url(postgresql_url).update_query_dict({"application_name": APPLICATION_NAME})
-    app = main({}, **base_settings(url.render_as_string(hide_password=False)))
+    app = new_app(url.render_as_string(hide_password=False))  # its connections are cut
     client = ActionClient(app, "json").start()
     assert client.calculate(married="yes", children="2", salary="55555")[1]["status"] == 300
 

@@ -12,9 +12,7 @@ import redis
 from pyramid_session_redis import session as redis_session
 from pyramid_session_redis import util as redis_session_util
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
 
 pytestmark = pytest.mark.redis
 
@@ -51,12 +49,11 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def client(sqlite_url, redis_url, store, clock):
+def client(make_app, redis_url, store, clock):
     # The clock first: a session made on the real clock could be a second older than
     # clock.start, and its expiry a second earlier than the test computes.
-    app = main({}, **base_settings(sqlite_url, **{
-        "session.type": "redis", "redis.sessions.url": redis_url,
-        "impots.session_timeout": str(TIMEOUT)}))
+    app = make_app(**{"session.type": "redis", "redis.sessions.url": redis_url,
+                      "impots.session_timeout": str(TIMEOUT)})
     client = ActionClient(app)
     client.start()
     return client

@@ -3,17 +3,16 @@ import uuid
 
 import pytest
 
-from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import new_app
 
 pytestmark = pytest.mark.redis
 
 
 def test_failed_logins_are_counted_in_redis_across_processes(sqlite_url, redis_url):
-    settings = base_settings(sqlite_url, **{"session.type": "redis",
-                                            "redis.sessions.url": redis_url})
-    first, second = main({}, **settings), main({}, **settings)  # two "processes"
+    settings = {"session.type": "redis", "redis.sessions.url": redis_url}
+    # Two "processes": each application has its own throttle.
+    first, second = new_app(sqlite_url, **settings), new_app(sqlite_url, **settings)
     name = f"mallory-{uuid.uuid4().hex[:8]}"
     client = ActionClient(first)
     client.init()

@@ -1,21 +1,8 @@
-"""Fixtures of the resource API's tests: Basic credentials, the course's cases, an app
-with small limits."""
-import base64
-import csv
-import pathlib
-
+"""Fixtures of the resource API's tests: Basic credentials, an app with small limits."""
 import pytest
 import webtest
 
-from impots_pyramid import main
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-
-DATA = pathlib.Path(__file__).parent / "data"
-
-
-def basic(login: str, password: str) -> dict:
-    token = base64.b64encode(f"{login}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {token}"}
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic
 
 
 @pytest.fixture
@@ -24,22 +11,8 @@ def auth():
     return basic(TEST_USER, TEST_PASSWORD)
 
 
-def read_course_cases() -> list:
-    """The 16 households of the course, tax year 2019: law_* and course_* figures."""
-    with open(DATA / "course_cases_2019.csv", encoding="utf-8", newline="") as lines:
-        return list(csv.DictReader(lines))
-
-
-COURSE_CASES = read_course_cases()
-
-
-@pytest.fixture(scope="session")
-def small_limits_app(sqlite_url):
-    """The application with a 300-byte body limit and at most 3 households per batch."""
-    return main({}, **base_settings(sqlite_url, **{
-        "impots.max_body_bytes": "300", "impots.batch_max": "3"}))
-
-
 @pytest.fixture
-def small_limits(small_limits_app):
-    return webtest.TestApp(small_limits_app, extra_environ={"HTTP_HOST": "example.com"})
+def small_limits(make_app):
+    """The application with a 300-byte body limit and at most 3 households per batch."""
+    app = make_app(**{"impots.max_body_bytes": "300", "impots.batch_max": "3"})
+    return webtest.TestApp(app, extra_environ={"HTTP_HOST": "example.com"})

@@ -4,8 +4,9 @@ import json
 import pytest
 
 from impots_pyramid.tax import calculate_many, load_tax_years
-from tests.api.conftest import COURSE_CASES
+from tests.helpers import read_course_cases
 
+COURSE_CASES = read_course_cases()
 URL = "/api/tax-years/2019/tax"
 OUTPUTS = ("tax", "surcharge", "discount", "reduction", "rate")
 

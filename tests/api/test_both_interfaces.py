@@ -1,8 +1,9 @@
 """The same household through the resource API, the engine, the course's figures and the
 action API: the same tax."""
 from impots_pyramid.tax import Household, calculate, load_tax_years
-from tests.api.conftest import COURSE_CASES
+from tests.helpers import read_course_cases
 
+COURSE_CASES = read_course_cases()
 OUTPUTS = ("tax", "surcharge", "discount", "reduction", "rate")
 
 

@@ -5,17 +5,14 @@ codes, content types, schemas, headers).
 Not checked: that every schema-valid request is accepted, because the CSV and XML batch
 bodies are described as free text (their shape is in prose and examples), so most
 generated ones are rightly refused."""
-import base64
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.conftest import TEST_PASSWORD, TEST_USER
-from tests.helpers import forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic_authorization, forget_failed_logins
 
-AUTHORIZATION = "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()
+AUTHORIZATION = basic_authorization(TEST_USER, TEST_PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -39,18 +39,14 @@ def test_it_describes_the_action_api_with_its_envelope(testapp):
         "action", "status", "response"]
 
 
-def openapi_paths(sqlite_url, **overrides) -> dict:
+def openapi_paths(make_app, **overrides) -> dict:
     import webtest
 
-    from impots_pyramid import main
-    from tests.conftest import base_settings
-
-    app = main({}, **base_settings(sqlite_url, **overrides))
-    return webtest.TestApp(app).get("/api/openapi.json").json["paths"]
+    return webtest.TestApp(make_app(**overrides)).get("/api/openapi.json").json["paths"]
 
 
-def test_the_action_api_paths_follow_the_url_prefix(sqlite_url):
-    paths = openapi_paths(sqlite_url, **{"impots.url_prefix": "do"})
+def test_the_action_api_paths_follow_the_url_prefix(make_app):
+    paths = openapi_paths(make_app, **{"impots.url_prefix": "do"})
     assert "/do/calculate-tax" in paths
     assert "/calculate-tax" not in paths
     assert "/api/tax-years" in paths  # the resource API is never prefixed
@@ -76,10 +72,10 @@ def test_an_empty_rules_parameter_is_described_as_the_service_accepts_it(testapp
     assert (answer.status_code, answer.json["rules"]) == (200, "law")
 
 
-def test_get_on_the_state_changing_actions_is_described_only_with_csrf_off(sqlite_url):
+def test_get_on_the_state_changing_actions_is_described_only_with_csrf_off(make_app):
     """As the service answers: with CSRF on (the default), GET on them is a 405."""
-    with_csrf = openapi_paths(sqlite_url)
-    without = openapi_paths(sqlite_url, **{"impots.csrf": "false"})
+    with_csrf = openapi_paths(make_app)
+    without = openapi_paths(make_app, **{"impots.csrf": "false"})
     for path in ("/end-session", "/delete-simulation/{id}"):
         assert set(with_csrf[path]) == {"post"}, path
         assert set(without[path]) == {"get", "post"}, path

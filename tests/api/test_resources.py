@@ -1,7 +1,7 @@
 """The traversal tree: URLs, links, 404s for unknown years, authentication and methods."""
 import pytest
 
-from tests.api.conftest import basic
+from tests.helpers import basic
 
 YEARS = [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026]
 

@@ -10,9 +10,7 @@ import threading
 
 import pytest
 
-from impots_pyramid import main
-from tests.conftest import TEST_PASSWORD, TEST_USER, migrated_database
-from tests.html.conftest import html_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, migrated_database, new_app
 from tests.services import REQUIRE_SERVICES
 
 pytestmark = pytest.mark.browser
@@ -50,7 +48,7 @@ def site(tmp_path_factory):
     import waitress
 
     for url in migrated_database("sqlite", tmp_path_factory):
-        app = main({}, **html_settings(url))
+        app = new_app(url)
         server = waitress.create_server(app, host="127.0.0.1", port=free_port(),
                                         url_prefix=MOUNT, threads=4)
         thread = threading.Thread(target=server.run, daemon=True)

@@ -7,9 +7,9 @@ import pytest
 
 from impots_pyramid.tax import Household, load_tax_years
 from impots_pyramid.tax.explain import explain
-from tests.api.conftest import basic
-from tests.conftest import TEST_PASSWORD, TEST_USER
-from tests.html.conftest import HOST, csrf_token
+from tests.helpers import basic
+from tests.helpers import TEST_PASSWORD, TEST_USER
+from tests.helpers import HOST, csrf_token
 
 ENGLISH = {"Accept-Language": "en"}
 

@@ -7,7 +7,7 @@ import jinja2
 import pytest
 
 import impots_pyramid
-from tests.html.conftest import HOST, calculate, csrf_token, log_in, start
+from tests.helpers import HOST, calculate, csrf_token, log_in, start
 
 PACKAGE = pathlib.Path(impots_pyramid.__file__).parent
 PAGES = ["/display-authentication-view", "/display-tax-calculation-view",

@@ -1,6 +1,6 @@
 """Post/Redirect/Get: every action of an html session answers 303 to the page that shows
 its outcome, and reloading that page repeats nothing."""
-from tests.html.conftest import HOST, calculate, csrf_token, log_in, start
+from tests.helpers import HOST, calculate, csrf_token, log_in, start
 
 
 def test_root_leads_to_the_html_session(browser):

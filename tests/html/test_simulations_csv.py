@@ -2,7 +2,7 @@
 import csv
 import io
 
-from tests.html.conftest import HOST, calculate, start
+from tests.helpers import HOST, calculate, start
 
 URL = "/display-simulations-view.csv"
 

@@ -5,7 +5,7 @@ these; hand-made clients in an html session do."""
 import pytest
 import webtest
 
-from tests.html.conftest import HOST, csrf_token, start
+from tests.helpers import HOST, csrf_token, start
 
 WRONG_CREDENTIALS = "Échec de l&#39;authentification : nom d&#39;utilisateur ou mot de passe incorrect."
 FILE_FIELD = (b'--B\r\nContent-Disposition: form-data; name="user"; filename="f.txt"\r\n\r\n'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import migrate_with_test_user
+from tests.helpers import migrate_with_test_user
 from tests.reliability.servers import AppServer, PrivatePostgres, PrivateRedis
 
 

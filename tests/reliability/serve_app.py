@@ -8,19 +8,18 @@ import logging
 
 import waitress
 
-from impots_pyramid import main
 from impots_pyramid.web.logs import DEFAULT_FORMAT
-from tests.conftest import base_settings
+from tests.helpers import new_app
 
 THREADS = 4
 
 
 def build_app(database_url: str, redis_url: str):
-    return main({}, **base_settings(database_url, **{
+    return new_app(database_url, **{
         "session.type": "redis",
         "redis.sessions.url": redis_url,
         "impots.csrf": "true",
-    }))
+    })
 
 
 def serve(argv=None) -> None:

@@ -1,20 +1,8 @@
-"""Fixtures of the tax engine's tests: the packaged tax years, the course's cases, and
-OpenFisca-France loaded once per session (only by the tests marked ``openfisca``)."""
-import csv
-import pathlib
-
+"""Fixtures of the tax engine's tests: the packaged tax years, and OpenFisca-France
+loaded once per session (only by the tests marked ``openfisca``)."""
 import pytest
 
 from impots_pyramid.tax import load_tax_years
-
-DATA = pathlib.Path(__file__).parent / "data"
-COURSE_CASES = DATA / "course_cases.csv"
-
-
-def read_course_cases():
-    """The 16 rows of course_cases.csv as dicts of text."""
-    with COURSE_CASES.open(encoding="utf-8", newline="") as lines:
-        return list(csv.DictReader(lines))
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,7 @@ import pytest
 
 from impots_pyramid.scripts import batch
 from impots_pyramid.scripts.batch import main
-
-from .conftest import read_course_cases
+from tests.helpers import read_course_cases
 
 CASES = read_course_cases()
 FIGURES = ("tax", "surcharge", "discount", "reduction", "rate")

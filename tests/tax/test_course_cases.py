@@ -3,8 +3,7 @@
 import pytest
 
 from impots_pyramid.tax import OUTPUTS, Household, calculate, calculate_many
-
-from .conftest import read_course_cases
+from tests.helpers import read_course_cases
 
 CASES = read_course_cases()
 

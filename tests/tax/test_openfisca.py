@@ -54,7 +54,7 @@ def test_law_rules_agree_with_openfisca(year, tax_years, openfisca_system):
 @pytest.mark.openfisca
 def test_the_course_cases_agree_with_openfisca(tax_years, openfisca_system):
     """The official simulator's figures of the course (law_* columns) are OpenFisca's too."""
-    from .conftest import read_course_cases
+    from tests.helpers import read_course_cases
 
     cases = read_course_cases()
     theirs = reference_figures(openfisca_system, 2018, [c["married"] == "yes" for c in cases],
