@@ -106,10 +106,12 @@ def free_port() -> int:
 
 def sessions_redis_url() -> str:
     """The tests' Redis server, another database number than the rest of the suite's (which
-    empties its own), so that a concurrent run of the other tests keeps these sessions."""
+    empties its own), so that a concurrent run of the other tests keeps these sessions: the
+    number just below it (14 for the default 15), so that runs given different numbers
+    (IMPOTS_TEST_REDIS_URL) stay apart."""
     url = urllib.parse.urlsplit(services.REDIS_URL)
     number = int(url.path.strip("/") or 0)
-    ours = url._replace(path=f"/{14 if number != 14 else 13}").geturl()
+    ours = url._replace(path=f"/{number - 1 if number > 0 else 1}").geturl()
     client = redis.Redis.from_url(ours, socket_connect_timeout=2)
     try:
         client.ping()
