@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip setuptools wheel
 
-$(VENV)/.installed: $(BIN)/python setup.py
+$(VENV)/.installed: $(BIN)/python setup.py pyproject.toml
 	$(BIN)/pip install -q -e .
 	touch $@
 

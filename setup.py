@@ -1,6 +1,6 @@
 import os
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 here = os.path.abspath(os.path.dirname(__file__))
 with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
@@ -53,7 +53,10 @@ setup(
         "Topic :: Internet :: WWW/HTTP :: WSGI :: Application",
     ],
     python_requires=">=3.10",
-    packages=find_packages(exclude=["tests", "tests.*", "bench"]),
+    # Every folder of the package, data-only ones (static, locale, ...) included: setuptools
+    # warns that it will stop installing those unless they are listed.
+    packages=find_namespace_packages(include=["impots_pyramid", "impots_pyramid.*"],
+                                     exclude=["*.__pycache__"]),
     include_package_data=True,
     package_data={"impots_pyramid": ["data/*.csv"]},
     zip_safe=False,

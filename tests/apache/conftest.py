@@ -138,6 +138,13 @@ class Deployment:
         return self.venv / "bin" / name
 
 
+def install_commands(app_dir, venv) -> list:
+    """The README's install step (Deploying with Apache, step 2), with /srv/impots as
+    ``app_dir`` and /srv/impots/venv as ``venv``."""
+    return [[SYSTEM_PYTHON, "-m", "venv", venv],
+            [venv / "bin" / "pip", "install", app_dir]]
+
+
 @pytest.fixture(scope="session")
 def deployment():
     require_apache()
@@ -145,9 +152,11 @@ def deployment():
     try:
         app_dir, venv = root / "app", root / "venv"
         shutil.copytree(REPO, app_dir, ignore=COPY_IGNORE)
-        run([SYSTEM_PYTHON, "-m", "venv", venv])
-        # Not editable: the installed package, as on a server (pip reads the local wheels).
-        run([venv / "bin" / "pip", "install", "--quiet", "--use-pep517", app_dir])
+        # The README's commands, word for word but for the paths (test_readme_install_
+        # commands checks that they are still the README's): Debian's own pip (23.0.1),
+        # no option, not editable, as on a server.
+        for command in install_commands(app_dir, venv):
+            run(command)
         run(["chmod", "-R", "a+rX", root])
         yield Deployment(root, app_dir, venv)
     finally:

@@ -3,6 +3,7 @@ loader and the production settings refuse a broken setup with a message an admin
 can act on, and the shipped site file apache/impots.conf runs (HTTP and HTTPS)."""
 import os
 import shutil
+import subprocess
 import urllib.parse
 
 import pytest
@@ -25,6 +26,27 @@ def test_installed_package_has_every_file_of_the_source(deployment):
         and path.suffix != ".pyc"
         and not (installed / path.relative_to(source)).exists())
     assert not missing, f"not in the installed package: {missing}"
+
+
+CONSOLE_SCRIPTS = ("impots-batch", "initialize_impots_db", "impots-add-user", "impots-purge")
+
+
+def test_console_scripts_of_the_plain_pip_install(deployment):
+    """The README's plain `pip install /srv/impots` with Debian's own pip (23.0.1) builds a
+    wheel through pyproject.toml's backend: the scripts import their module directly.
+    Without pyproject.toml that pip takes the legacy `setup.py install`, whose scripts load
+    through pkg_resources and die with DistributionNotFound ('zope.sqlalchemy'). Nothing
+    on stderr either: no deprecation warning of pkg_resources (which pyramid imports)."""
+    for name in CONSOLE_SCRIPTS:
+        script = deployment.command(name)
+        assert "pkg_resources" not in script.read_text(), f"{name}: a legacy (egg) script"
+        result = subprocess.run([str(script), "--help"], capture_output=True, text=True,
+                                env=site_environment(), timeout=60)
+        assert result.returncode == 0, f"{name} --help: {result.stderr[-3000:]}"
+        assert result.stdout.startswith("usage:"), result.stdout
+        assert result.stderr == "", f"{name} --help wrote to stderr:\n{result.stderr}"
+    check = run([deployment.command("pip"), "check"])
+    assert "No broken requirements found" in check.stdout
 
 
 def test_health_under_the_mount_point(site, http):
