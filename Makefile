@@ -5,18 +5,19 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: serve test bench install install-testing clean
+.PHONY: serve test bench install install-testing constraints clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip setuptools wheel
+	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python setup.py pyproject.toml
-	$(BIN)/pip install -q -e .
+# The dependencies at the versions of constraints.txt: the ones deployed (README).
+$(VENV)/.installed: $(BIN)/python setup.py pyproject.toml constraints.txt
+	$(BIN)/pip install -q -c constraints.txt -e .
 	touch $@
 
 $(VENV)/.installed-testing: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[testing]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[testing]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +39,12 @@ test: install-testing
 BENCH_ARGS ?=
 bench: install
 	$(BIN)/python bench/compare.py $(BENCH_ARGS)
+
+# Pin the runtime dependencies at the versions of $(VENV), e.g. after `$(BIN)/pip install -U
+# SOMETHING` and a `make test` that passes.
+constraints: install
+	$(BIN)/python -m tests.test_constraints > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 clean:
 	rm -rf $(VENV) *.egg-info test-output .pytest_cache

@@ -22,6 +22,9 @@ requires = [
     "pyramid_session_redis>=1.8",
     "pyramid_tm",
     "redis[hiredis]",      # hiredis: the C reply parser, half the client's cost per command
+    # pyramid imports pkg_resources (part of setuptools): from 80.9 that import prints a
+    # deprecation UserWarning on every command and Apache start; 82 removes pkg_resources.
+    "setuptools<80.9",
     "SQLAlchemy>=2.0",
     "tqdm",                # progress bar of impots-batch
     "transaction",

@@ -142,7 +142,7 @@ def install_commands(app_dir, venv) -> list:
     """The README's install step (Deploying with Apache, step 2), with /srv/impots as
     ``app_dir`` and /srv/impots/venv as ``venv``."""
     return [[SYSTEM_PYTHON, "-m", "venv", venv],
-            [venv / "bin" / "pip", "install", app_dir]]
+            [venv / "bin" / "pip", "install", "-c", app_dir / "constraints.txt", app_dir]]
 
 
 @pytest.fixture(scope="session")

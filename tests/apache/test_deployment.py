@@ -1,6 +1,7 @@
 """The deployment itself: the application answers under /impots and only there, the
 loader and the production settings refuse a broken setup with a message an administrator
 can act on, and the shipped site file apache/impots.conf runs (HTTP and HTTPS)."""
+import json
 import os
 import shutil
 import subprocess
@@ -8,9 +9,11 @@ import urllib.parse
 
 import pytest
 import requests
+from packaging.utils import canonicalize_name
 
 from tests.apache.conftest import (
     MOUNT, OUTPUT, Apache, free_port, give_to_app_user, load_template, run, site_environment)
+from tests.test_constraints import read_pins
 
 pytestmark = pytest.mark.apache
 
@@ -47,6 +50,20 @@ def test_console_scripts_of_the_plain_pip_install(deployment):
         assert result.stderr == "", f"{name} --help wrote to stderr:\n{result.stderr}"
     check = run([deployment.command("pip"), "check"])
     assert "No broken requirements found" in check.stdout
+
+
+def test_every_installed_dependency_at_its_pinned_version(deployment):
+    """`pip install -c constraints.txt` (README): what the server runs is what was tested;
+    nothing installed that constraints.txt does not pin."""
+    pins = read_pins(deployment.app_dir / "constraints.txt")
+    listed = run([deployment.command("pip"), "list", "--format=json"])
+    installed = {canonicalize_name(item["name"]): item["version"]
+                 for item in json.loads(listed.stdout)}
+    installed.pop("pip")
+    assert installed.pop("impots-pyramid") == "0.1.0"
+    differ = {name: (version, pins.get(name)) for name, version in installed.items()
+              if pins.get(name) != version}
+    assert not differ, f"installed (and pinned) versions differ: {differ}"
 
 
 def test_health_under_the_mount_point(site, http):
