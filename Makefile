@@ -11,13 +11,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# The dependencies at the versions of constraints.txt: the ones deployed (README).
+# The dependencies at the versions of constraints.txt, the ones deployed (README), on
+# Python 3.11+ (what its numpy and SQLAlchemy need); on 3.10, the newest setup.py allows.
+CONSTRAINTS = $(shell $(BIN)/python -c 'import sys; print("-c constraints.txt" if sys.version_info >= (3, 11) else "")' 2>/dev/null)
+
 $(VENV)/.installed: $(BIN)/python setup.py pyproject.toml constraints.txt
-	$(BIN)/pip install -q -c constraints.txt -e .
+	$(BIN)/pip install -q $(CONSTRAINTS) -e .
 	touch $@
 
 $(VENV)/.installed-testing: $(VENV)/.installed
-	$(BIN)/pip install -q -c constraints.txt -e ".[testing]"
+	$(BIN)/pip install -q $(CONSTRAINTS) -e ".[testing]"
 	touch $@
 
 install: $(VENV)/.installed
