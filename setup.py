@@ -19,7 +19,9 @@ requires = [
     "pyramid_debugtoolbar",
     "pyramid_jinja2",
     "pyramid_retry",
-    "pyramid_session_redis>=1.8",
+    # Upper bounds: libraries whose internals we rely on (tests/test_library_internals.py
+    # says which); raise one once that file passes with the new release.
+    "pyramid_session_redis>=1.8,<1.9",  # web/session_flush.py: RedisSession._session_state
     "pyramid_tm",
     "redis[hiredis]",      # hiredis: the C reply parser, half the client's cost per command
     # pyramid imports pkg_resources (part of setuptools): from 80.9 that import prints a
@@ -27,9 +29,9 @@ requires = [
     "setuptools<80.9",
     "SQLAlchemy>=2.0",
     "tqdm",                # progress bar of impots-batch
-    "transaction",
+    "transaction<6",       # models/transactions.py: the status string "Committing"
     "waitress",
-    "zope.sqlalchemy",
+    "zope.sqlalchemy<5",   # models/transactions.py: ZopeTransactionEvents, join_transaction
 ]
 
 tests_require = [
