@@ -1,4 +1,4 @@
-# Two commands: `make serve` (set up, migrate, serve on http://localhost:6543) and
+# Two commands: `make serve` (set up, migrate, serve on http://localhost:6543, or PORT) and
 # `make test` (set up with the testing extra, run the whole suite).
 PYTHON ?= python3
 VENV ?= .venv
@@ -26,14 +26,34 @@ $(VENV)/.installed-testing: $(VENV)/.installed
 install: $(VENV)/.installed
 install-testing: $(VENV)/.installed-testing
 
-# The first start creates the SQLite database and the development user admin/admin.
+# Refuses a port that is taken (e.g. by another `make serve`) with a message, not pserve's
+# traceback: every address `localhost` names must be free.
+define CHECK_PORT
+import errno, socket, sys
+port = int(sys.argv[1])
+for family, kind, proto, _, address in socket.getaddrinfo("localhost", port, type=socket.SOCK_STREAM):
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                sys.exit(f"make serve: port {port} is taken (another make serve?): stop what "
+                         f"listens on it, or choose another port: make serve PORT={port + 1}")
+endef
+export CHECK_PORT
+
+# `make serve PORT=8000`: another port than 6543. The first start creates the SQLite
+# database and the development user admin/admin.
+PORT ?= 6543
 serve: install
+	@$(BIN)/python -c "$$CHECK_PORT" $(PORT)
 	@if [ -f impots_pyramid.sqlite ]; then \
 		$(BIN)/initialize_impots_db development.ini; \
 	else \
 		$(BIN)/initialize_impots_db development.ini --user admin --password admin; \
 	fi
-	$(BIN)/pserve development.ini
+	$(BIN)/pserve development.ini http_port=$(PORT)
 
 test: install-testing
 	$(BIN)/pytest $(PYTEST_ARGS)
