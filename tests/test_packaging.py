@@ -1,7 +1,11 @@
 """What an administrator runs to install the application, as the README says it: the build
 backend pip finds, and the README's install commands being the ones tests/apache runs."""
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from tests.apache.conftest import install_commands
 
@@ -23,3 +27,17 @@ def test_readme_install_commands_are_the_ones_the_apache_tests_run():
     for command in install_commands(Path("/srv/impots"), Path("/srv/impots/venv")):
         line = " ".join(str(part) for part in command)
         assert f"sudo {line}\n" in README, f"the README no longer says: sudo {line}"
+
+
+@pytest.mark.parametrize("path", [
+    "venv/bin/python",      # Deploying: /srv/impots/venv, in the checkout
+    "log/impots.log",       # production.ini's log folder next to it (Databases, Deploying)
+    ".venv/bin/python",     # make serve
+    "impots_pyramid.sqlite",
+    "constraints.txt.new",  # make constraints, interrupted
+])
+def test_what_the_readme_steps_make_is_ignored_by_git(path):
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "--quiet", path])
+    assert result.returncode == 0, f"{path} (made by the README's own steps) is not in .gitignore"
