@@ -64,6 +64,15 @@ def environment(deployment, redis_url_for_sessions):
     return variables
 
 
+def test_plain_install_console_scripts_run_quietly(express):
+    """The plain `pip install /srv/impots` (no constraints): the same wheel-made scripts,
+    nothing on stderr (no pkg_resources warning: setup.py holds setuptools below 80.9)."""
+    for name in ("impots-batch", "initialize_impots_db", "impots-add-user", "impots-purge"):
+        result = subprocess.run([str(express / "bin" / name), "--help"], capture_output=True,
+                                text=True, env=site_environment(), timeout=60)
+        assert result.returncode == 0 and result.stderr == "", f"{name}: {result.stderr}"
+
+
 def wait_for_health(url, process, log: Path):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
