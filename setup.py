@@ -10,7 +10,6 @@ requires = [
     "alembic",
     "defusedxml",          # XML bodies, hardened against entity expansion
     "libpass",             # the maintained fork of passlib (same `passlib` import)
-    "limits",              # throttling of failed logins
     "numpy",               # the vectorised tax engine
     "plaster_pastedeploy",
     "psycopg2-binary",     # PostgreSQL without a compiler (see README for psycopg2)

@@ -92,6 +92,17 @@ class OncePerInterval(logging.Filter):
         return True
 
 
+class MailListener(logging.handlers.QueueListener):
+    """A QueueListener that may be stopped more than once (at exit, after a test)."""
+
+    _stopped = False
+
+    def stop(self):
+        if not self._stopped:
+            self._stopped = True
+            super().stop()
+
+
 class DroppingQueueHandler(logging.handlers.QueueHandler):
     """A QueueHandler whose full queue drops the record instead of complaining."""
 
@@ -131,7 +142,7 @@ def add_mail_handler(settings, logger=None):
     handler.setLevel(logging.ERROR)
     handler.addFilter(OncePerInterval())
     handler.mail = mail
-    handler.listener = logging.handlers.QueueListener(waiting, mail)
+    handler.listener = MailListener(waiting, mail)
     handler.listener.start()
     atexit.register(handler.listener.stop)  # sends what is still waiting
     handler.impots_mail = True
