@@ -6,7 +6,9 @@ import transaction
 
 from impots_pyramid.models import get_tm_session
 from tests import services
-from tests.helpers import DATABASES, migrated_database, new_app, transactional_testapp
+from tests.helpers import (
+    DATABASES, forget_failed_logins, migrated_database, new_app, transactional_testapp,
+)
 
 
 @pytest.fixture(scope="session")
@@ -84,3 +86,16 @@ def dbsession(app, tm):
 def testapp(app, tm, dbsession):
     """WebTest on the app, inside the test's transaction (rolled back at its end)."""
     return transactional_testapp(app, tm, dbsession)
+
+
+@pytest.fixture(params=["cookie", pytest.param("redis", marks=pytest.mark.redis)])
+def throttled_app(request, sqlite_url):
+    """An application of its own, its failed-login counts empty: kept in memory with
+    cookie sessions, in Redis with Redis ones."""
+    overrides = {"session.type": request.param}
+    if request.param == "redis":
+        overrides["redis.sessions.url"] = request.getfixturevalue("redis_url")
+    application = new_app(sqlite_url, **overrides)
+    forget_failed_logins(application)
+    yield application
+    forget_failed_logins(application)

@@ -10,8 +10,11 @@ define fixtures; nothing is imported from them).
 """
 import base64
 import csv
+import os
 import pathlib
 import re
+import signal
+import subprocess
 
 import pytest
 import webtest
@@ -159,3 +162,18 @@ def calculate(app, page, married="yes", children="2", salary="55555"):
     """Submits the calculation form of ``page``; returns the 303 answer."""
     return app.post("/calculate-tax", {"married": married, "children": children,
                                        "salary": salary, "csrf_token": csrf_token(page)})
+
+
+# ---------------------------------------------------------------------------------------
+# Processes the tests start.
+
+def stop_process_group(process, timeout=20) -> None:
+    """Stop a server started with ``start_new_session=True`` and all it started: TERM, then
+    KILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

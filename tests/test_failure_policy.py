@@ -9,24 +9,11 @@ from sqlalchemy.engine import make_url
 from impots_pyramid import main
 from tests.actions.client import ActionClient
 from tests.actions.test_reconnect import APPLICATION_NAME, drop_connections
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings
-from tests.helpers import basic, forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, basic
 
 LIMIT = 5  # failed logins of one name within 5 minutes
 TAX = "/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 
-
-
-@pytest.fixture(params=["cookie", pytest.param("redis", marks=pytest.mark.redis)])
-def throttled_app(request, sqlite_url):
-    """The throttle is kept in memory with cookie sessions, in Redis with Redis ones."""
-    overrides = {"session.type": request.param}
-    if request.param == "redis":
-        overrides["redis.sessions.url"] = request.getfixturevalue("redis_url")
-    application = main({}, **base_settings(sqlite_url, **overrides))
-    forget_failed_logins(application)
-    yield application
-    forget_failed_logins(application)
 
 
 def test_http_basic_guessing_is_throttled_on_the_resource_api(throttled_app):

@@ -7,26 +7,13 @@ import pytest
 import webtest
 from passlib.hash import pbkdf2_sha256
 
-from impots_pyramid import main
 from impots_pyramid.services.throttle import PER_ADDRESS, PER_NAME
 from impots_pyramid.services.users import save_user
 from tests.actions.client import ActionClient
-from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings
-from tests.helpers import basic, forget_failed_logins
+from tests.helpers import TEST_PASSWORD, TEST_USER, basic
 
 TAX = "/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 
-
-
-@pytest.fixture(params=["cookie", pytest.param("redis", marks=pytest.mark.redis)])
-def throttled_app(request, sqlite_url):
-    overrides = {"session.type": request.param}
-    if request.param == "redis":
-        overrides["redis.sessions.url"] = request.getfixturevalue("redis_url")
-    application = main({}, **base_settings(sqlite_url, **overrides))
-    forget_failed_logins(application)
-    yield application
-    forget_failed_logins(application)
 
 
 def from_address(app, address) -> webtest.TestApp:

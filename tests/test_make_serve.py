@@ -7,7 +7,6 @@ that make installs nothing.
 """
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from tests.helpers import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ("Makefile", "development.ini", "setup.py", "pyproject.toml", "constraints.txt",
@@ -56,16 +57,6 @@ def make_serve(project, port, **options):
                             **options)
 
 
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def test_make_serve_on_the_port_given_then_refuses_it_when_taken(project):
     port = free_port()
     first = make_serve(project, port)
@@ -90,7 +81,7 @@ def test_make_serve_on_the_port_given_then_refuses_it_when_taken(project):
         assert "Traceback" not in output, output
         assert "migrated" not in output, "the port is checked before anything else runs"
     finally:
-        stop(first)
+        stop_process_group(first)
 
 
 def test_readme_documents_make_serve_port():

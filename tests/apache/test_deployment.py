@@ -2,7 +2,6 @@
 loader and the production settings refuse a broken setup with a message an administrator
 can act on, and the shipped site file apache/impots.conf runs (HTTP and HTTPS)."""
 import json
-import os
 import shutil
 import subprocess
 import urllib.parse
@@ -11,8 +10,10 @@ import pytest
 import requests
 from packaging.utils import canonicalize_name
 
-from tests.apache.conftest import (
-    MOUNT, OUTPUT, Apache, free_port, give_to_app_user, load_template, run, site_environment)
+from tests.apache.harness import (
+    MOUNT, OUTPUT, SERVER_HEAD, Apache, adapted_site_file, free_port, give_to_app_user,
+    load_template, run, site_environment,
+)
 from tests.test_constraints import read_pins
 
 pytestmark = pytest.mark.apache
@@ -142,34 +143,17 @@ def certificate(deployment):
 
 def shipped_site_conf(deployment, certificate, http_port, https_port) -> str:
     """apache/impots.conf with what its comments tell an administrator to change."""
-    text = (deployment.app_dir / "apache" / "impots.conf").read_text()
     cert, key = certificate
-    replacements = {
-        "Define IMPOTS_HOME /srv/impots": f"Define IMPOTS_HOME {deployment.app_dir}",
-        "Define IMPOTS_VENV /srv/impots/venv": f"Define IMPOTS_VENV {deployment.venv}",
+    return adapted_site_file(deployment, "impots.conf", {
         "/etc/ssl/certs/ssl-cert-snakeoil.pem": str(cert),
         "/etc/ssl/private/ssl-cert-snakeoil.key": str(key),
         # Debian's ports.conf listens on *:80 and *:443; here, loopback ports.
         "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{http_port}>",
         "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{https_port}>",
-    }
-    for old, new in replacements.items():
-        assert old in text, f"apache/impots.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    if os.geteuid() != 0:  # only root may switch the daemon processes to www-data
-        text = text.replace("user=www-data group=www-data", "")
-    return text
+    })
 
 
-SHIPPED_TEMPLATE = """\
-ServerRoot "$server_root"
-ServerName 127.0.0.1
-PidFile "$run_dir/httpd.pid"
-DefaultRuntimeDir "$run_dir"
-Mutex file:$run_dir default
-Define APACHE_LOG_DIR $log_dir
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
+SHIPPED_TEMPLATE = SERVER_HEAD + """\
 LoadModule alias_module $modules/mod_alias.so
 LoadModule socache_shmcb_module $modules/mod_socache_shmcb.so
 LoadModule ssl_module $modules/mod_ssl.so

@@ -9,7 +9,6 @@ constraints file: the newest versions setup.py allows), then `pip install mod_ws
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -17,9 +16,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.apache.conftest import (
+from tests.apache.harness import (
     MOUNT, OUTPUT, RUN_AS, SYSTEM_PYTHON, Apache, as_app_user, free_port,
     give_to_app_user, load_template, run, site_environment, unavailable)
+from tests.helpers import stop_process_group
 
 pytestmark = [pytest.mark.apache, pytest.mark.redis]
 
@@ -119,13 +119,7 @@ def test_mod_wsgi_express_start_server_at_the_mount_point(deployment, express, e
         assert "mod_wsgi/6." in error_log or "mod_wsgi/5." in error_log, error_log[-2000:]
         assert "Traceback" not in error_log
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_process_group(process)
         destination = OUTPUT / "mod_wsgi-express"
         shutil.rmtree(destination, ignore_errors=True)
         shutil.copytree(folder / "logs", destination)

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from tests.actions.client import xml_to_data
-from tests.apache.conftest import MOUNT, PASSWORD, USER
+from tests.apache.harness import MOUNT, PASSWORD, USER
 from tests.apache.probes import RedisMonitor
 
 pytestmark = pytest.mark.apache

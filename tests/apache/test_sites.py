@@ -3,7 +3,6 @@ apache/impots-sites.conf (two virtual hosts, a mod_wsgi daemon process group eac
 environment naming only the ini and IMPOTS_SITES, and each group's own variables in
 IMPOTS_SITES/<group>.env (README, "Several sites on one Apache"). Each site answers from its
 own database: a user that exists in one only is refused by the other."""
-import os
 import secrets
 import shlex
 
@@ -11,8 +10,9 @@ import pytest
 import requests
 
 from tests import services
-from tests.apache.conftest import (
-    OUTPUT, Apache, as_app_user, give_to_app_user, run, site_environment)
+from tests.apache.harness import (
+    OUTPUT, SERVER_HEAD, Apache, adapted_site_file, as_app_user, give_to_app_user, run, site_environment,
+)
 
 pytestmark = [pytest.mark.apache, pytest.mark.postgresql, pytest.mark.mysql, pytest.mark.redis]
 
@@ -21,15 +21,7 @@ ONLY = {"impots-pg": "only-in-postgresql", "impots-mysql": "only-in-mariadb"}
 PASSWORD = "s3cret-sites"
 TAX = "/impots/api/tax-years/2019/tax?married=yes&children=2&salary=55555"
 
-TEMPLATE = """\
-ServerRoot "$server_root"
-ServerName 127.0.0.1
-PidFile "$run_dir/httpd.pid"
-DefaultRuntimeDir "$run_dir"
-Mutex file:$run_dir default
-Define APACHE_LOG_DIR $log_dir
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
+TEMPLATE = SERVER_HEAD + """\
 LoadModule wsgi_module $modules/mod_wsgi.so
 Listen 127.0.0.1:$port
 $user_directives
@@ -43,19 +35,10 @@ Include $site_conf
 
 def sites_conf(deployment, port) -> str:
     """apache/impots-sites.conf as an administrator adapts it (the lines marked CHANGE)."""
-    text = (deployment.app_dir / "apache" / "impots-sites.conf").read_text()
-    replacements = {
-        "Define IMPOTS_HOME /srv/impots": f"Define IMPOTS_HOME {deployment.app_dir}",
-        "Define IMPOTS_VENV /srv/impots/venv": f"Define IMPOTS_VENV {deployment.venv}",
+    return adapted_site_file(deployment, "impots-sites.conf", {
         "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{port}>",
         "processes=2": "processes=1",  # two sites on the test machine's CPUs
-    }
-    for old, new in replacements.items():
-        assert old in text, f"apache/impots-sites.conf no longer has {old!r}"
-        text = text.replace(old, new)
-    if os.geteuid() != 0:  # only root may switch the daemon processes to www-data
-        text = text.replace("user=www-data group=www-data", "")
-    return text
+    })
 
 
 def env_file(variables: dict) -> str:
