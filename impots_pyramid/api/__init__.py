@@ -18,7 +18,7 @@ def to_the_index(request):
 
 
 def includeme(config):
-    config.include("pyramid_jinja2")
+    config.include("..web.templating")
     config.include(".negotiation")
     config.add_route(API_ROUTE, "/api/*traverse", factory=api_root_factory)
     config.add_route("api-without-slash", "/api")

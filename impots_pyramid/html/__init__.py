@@ -81,7 +81,7 @@ def page_paths(settings, years) -> dict:
 def includeme(config):
     settings = config.get_settings()
     settings.setdefault("jinja2.i18n.domain", TRANSLATION_DOMAIN)
-    config.include("pyramid_jinja2")  # harmless if another feature includes it too
+    config.include("..web.templating")
     add_template_filters(config)
     config.add_translation_dirs("impots_pyramid:locale")
     config.set_locale_negotiator(negotiate_locale)

@@ -17,3 +17,4 @@ def includeme(config):
     config.include(".failures")
     config.include(".openapi")
     config.include(".health")
+    config.include(".templating")
