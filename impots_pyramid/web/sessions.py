@@ -12,6 +12,8 @@ from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 from pyramid_session_redis import RedisSessionFactory
 
 COOKIE_NAME = "impots_session"
+# The registry's flag: whether a session's login holds only while its owner row exists.
+CHECK_OWNER_ROW = "session_login_checks_owner_row"
 DEVELOPMENT_SECRET = "development secret: change me"
 
 
@@ -88,6 +90,9 @@ def redis_session_factory(settings, client):
 
 def includeme(config):
     settings = config.get_settings()
+    # A cookie session's login holds only while its owner row exists (web.security): the
+    # server's memory of its end. A Redis session's data goes at its end.
+    config.registry[CHECK_OWNER_ROW] = settings["session.type"] != "redis"
     if settings["session.type"] == "redis":
         client = redis_client(settings)
         config.set_session_factory(redis_session_factory(settings, client))
