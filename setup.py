@@ -8,6 +8,7 @@ with open(os.path.join(here, "README.md"), encoding="utf-8") as f:
 
 requires = [
     "alembic",
+    "cryptography",        # the cookie session's encryption (Fernet)
     "defusedxml",          # XML bodies, hardened against entity expansion
     "libpass",             # the maintained fork of passlib (same `passlib` import)
     "numpy",               # the vectorised tax engine

@@ -16,8 +16,12 @@ def redirect_unless_allowed(request, needs_login=True):
     """The redirect a page answers instead of itself, or None when it may be shown."""
     if request.session.get(session_keys.RESPONSE_TYPE) != "html":
         return see_other(request, "init-session", type="html")
-    if needs_login and request.identity is None:
-        return see_other(request, "display-authentication-view")
+    if needs_login:
+        if request.identity is None:
+            return see_other(request, "display-authentication-view")
+        # Reading pages keeps the session's owner row alive too (at most a write a
+        # minute): impots-purge deletes idle rows, and a row gone is a session ended.
+        simulations.note_activity(request.dbsession, request.session)
     return None
 
 

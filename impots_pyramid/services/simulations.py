@@ -41,6 +41,31 @@ def session_owner(session) -> str:
     return owner
 
 
+class OwnerGone(Exception):
+    """The session's owner key names no row any more: the session was ended, or purged."""
+
+
+# What a session loses when its owner row is found gone: it starts again, logged out
+# (the response type stays, so that its client still gets its refusals in its format).
+ENDED_SESSION_KEYS = (session_keys.USER, session_keys.OWNER, session_keys.SEEN,
+                      session_keys.LAST_SIMULATION)
+
+
+def record_for_session(dbsession, session, rows: list) -> list:
+    """Store ``rows`` under the session's owner key. A row is made only for a key made
+    now, never again for a key whose row is gone (ended or purged): that would revive the
+    ended session, and every copy of its cookie with it. Such a session (a copied cookie
+    sent with HTTP Basic credentials) is logged out and gets a new key."""
+    owner = session.get(session_keys.OWNER)
+    if owner is not None:
+        try:
+            return record(dbsession, owner, rows, create=False)
+        except OwnerGone:
+            for key in ENDED_SESSION_KEYS:
+                session.pop(key, None)
+    return record(dbsession, session_owner(session), rows)
+
+
 def calculation_row(calculation, figures: dict) -> dict:
     """The row stored for one simulation: its inputs, outputs, year and rules."""
     household = calculation.household
@@ -54,8 +79,8 @@ def calculation_row(calculation, figures: dict) -> dict:
 def record_calculation(dbsession, session, calculation, tax_years) -> dict:
     """Compute one calculation (household, year, rules) and store it in the session."""
     result = calculate(calculation.household, tax_years[calculation.year], calculation.rules)
-    [simulation] = record(dbsession, session_owner(session),
-                          [calculation_row(calculation, result.outputs())])
+    [simulation] = record_for_session(dbsession, session,
+                                      [calculation_row(calculation, result.outputs())])
     return simulation
 
 
@@ -63,7 +88,7 @@ def record_calculations(dbsession, session, calculations, tax_years) -> list:
     """Compute a batch (one vectorised call per year and rule set) and store it whole."""
     rows = [calculation_row(calculation, figures) for calculation, figures
             in zip(calculations, calculate_batch(calculations, tax_years))]
-    return record(dbsession, session_owner(session), rows)
+    return record_for_session(dbsession, session, rows)
 
 
 def session_simulations(dbsession, session) -> list:
@@ -115,10 +140,31 @@ def now() -> datetime.datetime:
 
 
 def ensure_owner(dbsession, owner: str) -> None:
-    """Create the owner's row at login, before any concurrent calculation races for it."""
+    """Create the owner's row, before any concurrent calculation races for it."""
     if dbsession.get(SessionOwner, owner) is None:
         dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
         dbsession.flush()
+
+
+def owner_exists(dbsession, owner) -> bool:
+    """Whether ``owner`` names a row: one primary-key lookup. A session's row lives from
+    its login to its end (end-session) or its purge (impots-purge)."""
+    return owner is not None and dbsession.execute(
+        OWNER_EXISTS, {"owner": owner}).first() is not None
+
+
+def ensure_session_owner(dbsession, session) -> str:
+    """At login: the session's owner key, with its row. The session's own key while its
+    row exists (the same user logging in again keeps the simulations); a new key when the
+    row is gone, for an ended or purged key must never name a row again (its cookies
+    would be logged in again)."""
+    owner = session.get(session_keys.OWNER)
+    if owner is not None and owner_exists(dbsession, owner):
+        return owner
+    owner = session[session_keys.OWNER] = new_owner_key()
+    dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
+    dbsession.flush()
+    return owner
 
 
 # Core statements on the session's connection, not the ORM's bulk operations: this is
@@ -141,6 +187,7 @@ BUMP_RETURNING = BUMP.returning(OWNERS.c.last_number)
 LAST_NUMBER = select(OWNERS.c.last_number).where(OWNERS.c.key == bindparam("owner"))
 INSERT_OWNER = insert(OWNERS)
 INSERT_SIMULATIONS = insert(SIMULATIONS)
+OWNER_EXISTS = select(OWNERS.c.key).where(OWNERS.c.key == bindparam("owner"))
 
 
 def _bump(connection, owner: str, count: int, moment) -> int | None:
@@ -153,11 +200,15 @@ def _bump(connection, owner: str, count: int, moment) -> int | None:
     return connection.execute(LAST_NUMBER, parameters).scalar()
 
 
-def reserve_numbers(connection, dbsession, owner: str, count: int) -> range:
-    """``count`` new numbers for ``owner``, creating its row the first time."""
+def reserve_numbers(connection, dbsession, owner: str, count: int,
+                    create: bool = True) -> range:
+    """``count`` new numbers for ``owner``, creating its row the first time (only if
+    ``create``: else OwnerGone)."""
     moment = now()
     last = _bump(connection, owner, count, moment)
     if last is None:
+        if not create:
+            raise OwnerGone(owner)
         try:
             with dbsession.begin_nested():
                 connection.execute(INSERT_OWNER, {"key": owner, "last_number": count,
@@ -189,14 +240,15 @@ def _record_one_numbered(connection, owner: str, row: dict) -> dict | None:
     return None if number is None else {**value, "number": number}
 
 
-def record(dbsession, owner: str, rows: list) -> list:
-    """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them."""
+def record(dbsession, owner: str, rows: list, create: bool = True) -> list:
+    """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them.
+    Without ``create``, an owner that has no row raises OwnerGone (nothing written)."""
     connection = _writing_connection(dbsession)
     if len(rows) == 1:
         value = _record_one_numbered(connection, owner, rows[0])
         if value is not None:
             return [public_view(value)]
-    numbers = reserve_numbers(connection, dbsession, owner, len(rows))
+    numbers = reserve_numbers(connection, dbsession, owner, len(rows), create)
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     if len(values) == 1:
         connection.execute(INSERT_SIMULATIONS, values[0])

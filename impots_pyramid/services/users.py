@@ -91,7 +91,8 @@ def check_login(request, login: str, password: str, remembered=None) -> None:
 def log_in(request, login: str, password: str) -> None:
     """Check the credentials, then rotate the session (no session fixation) and give it a
     new CSRF token. The response type stays; the simulations stay when the same user logs
-    in again, and are ended when another user takes the session over."""
+    in again (while the session's owner row exists: an ended session's key is never
+    reused), and are ended when another user takes the session over."""
     check_login(request, login, password)
     session = request.session
     previous_user = session.get(session_keys.USER)
@@ -101,7 +102,7 @@ def log_in(request, login: str, password: str) -> None:
         simulations.end(request.dbsession, kept.pop(session_keys.OWNER, None))
     session.invalidate()
     session.update(kept)
-    simulations.ensure_owner(request.dbsession, simulations.session_owner(session))
+    simulations.ensure_session_owner(request.dbsession, session)
     remember(request, login)
     new_csrf_token(request)
 

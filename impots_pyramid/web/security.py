@@ -5,12 +5,19 @@ requests that carry an Authorization header, the user of HTTP Basic credentials 
 resource API, or the action API's clients). Basic credentials go through the same login
 service as the login forms (``services.users.check_basic_login``): the same throttle,
 whose 429 the failure policy answers on every interface.
+
+A cookie session holds its user and owner key itself, so the server must remember its
+end: a session is logged in only while its owner row exists (``session_owners``: made at
+login, deleted by end-session and by impots-purge). A copy of an ended session's cookie
+is therefore logged out, and starts again as a new session. Redis sessions lose their
+data at their end on the server already: they skip the lookup.
 """
 from pyramid.authentication import extract_http_basic_credentials
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 
-from ..services import session_keys
+from ..services import session_keys, simulations
 from ..services.users import LoginRefused, check_basic_login
+from .sessions import CHECK_OWNER_ROW
 
 
 def basic_identity(request):
@@ -26,6 +33,27 @@ def basic_identity(request):
     return {"login": login, "via": "basic"}
 
 
+def session_identity(request):
+    """The identity of the session's login, or None; checked once per request (reified).
+    With cookie sessions, one primary-key lookup of the owner row: a session whose row is
+    gone (ended, purged) is emptied, keeping only its response type."""
+    session = request.session
+    login = session.get(session_keys.USER)
+    if not login:
+        return None
+    if request.registry.get(CHECK_OWNER_ROW) and not simulations.owner_exists(
+            request.dbsession, session.get(session_keys.OWNER)):
+        kept = {key: session[key] for key in (session_keys.RESPONSE_TYPE,) if key in session}
+        session.invalidate()  # a new session: new CSRF token, no user, no owner key
+        session.update(kept)
+        return None
+    return {"login": login, "via": "session"}
+
+
+def _forget_identity(request) -> None:
+    request.__dict__.pop("session_identity", None)
+
+
 class SecurityPolicy:
     def __init__(self):
         self.acl = ACLHelper()
@@ -33,8 +61,7 @@ class SecurityPolicy:
     def identity(self, request):
         if extract_http_basic_credentials(request) is not None:
             return request.basic_identity
-        login = request.session.get(session_keys.USER)
-        return {"login": login, "via": "session"} if login else None
+        return request.session_identity
 
     def authenticated_userid(self, request):
         identity = request.identity
@@ -52,13 +79,16 @@ class SecurityPolicy:
 
     def remember(self, request, userid, **kw):
         request.session[session_keys.USER] = userid
+        _forget_identity(request)
         return []
 
     def forget(self, request, **kw):
         request.session.pop(session_keys.USER, None)
+        _forget_identity(request)
         return []
 
 
 def includeme(config):
     config.add_request_method(basic_identity, "basic_identity", reify=True)
+    config.add_request_method(session_identity, "session_identity", reify=True)
     config.set_security_policy(SecurityPolicy())
