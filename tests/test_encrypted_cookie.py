@@ -14,7 +14,7 @@ from impots_pyramid import main
 from impots_pyramid.models import Simulation, get_engine
 from impots_pyramid.web.sessions import COOKIE_NAME
 from tests.actions.client import ActionClient
-from tests.conftest import TEST_USER, base_settings
+from tests.helpers import TEST_USER, base_settings
 
 SECRET = "a test secret that is long enough, for the tests only"  # base_settings'
 

@@ -14,8 +14,7 @@ from impots_pyramid import main
 from impots_pyramid.models import SessionOwner, Simulation, get_engine
 from impots_pyramid.web.sessions import COOKIE_NAME
 from tests.actions.client import ActionClient
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
-from tests.html.conftest import calculate, csrf_token, log_in
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings, calculate, csrf_token, log_in
 
 BACKENDS = ["cookie", pytest.param("redis", marks=pytest.mark.redis)]
 

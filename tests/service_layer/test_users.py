@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from impots_pyramid.models import SessionOwner, User
 from impots_pyramid.services import session_keys
 from impots_pyramid.services.throttle import PER_ADDRESS, WINDOW
+from impots_pyramid.services.simulations import ensure_owner
 from impots_pyramid.services.users import (
     LoginRefused, check_credentials, check_login, find_user, log_in, save_user,
 )
@@ -92,6 +93,7 @@ def test_an_unknown_name_counts_as_a_failure_too(dummy_request):
 
 def test_log_in_rotates_the_session_keeping_its_type_and_simulations(dummy_request, dbsession):
     session = dummy_request.session
+    ensure_owner(dbsession, "owner-key")  # the session has simulations
     session.update({session_keys.RESPONSE_TYPE: "xml", session_keys.OWNER: "owner-key",
                     "something else": 1})
     log_in(dummy_request, TEST_USER, TEST_PASSWORD)
@@ -100,8 +102,19 @@ def test_log_in_rotates_the_session_keeping_its_type_and_simulations(dummy_reque
     assert session[session_keys.USER] == TEST_USER  # remembered
     assert "something else" not in session
     assert session.get_csrf_token()  # a new token
-    # The owner's row exists before any calculation races for it.
     assert dbsession.get(SessionOwner, "owner-key").last_number == 0
+
+
+def test_log_in_takes_a_new_owner_key_when_the_old_one_was_ended(dummy_request, dbsession):
+    """An ended (or purged) owner key is never given a row again: its copied cookies stay
+    worthless."""
+    session = dummy_request.session
+    session.update({session_keys.RESPONSE_TYPE: "json", session_keys.OWNER: "ended-key"})
+    log_in(dummy_request, TEST_USER, TEST_PASSWORD)
+    owner = session[session_keys.OWNER]
+    assert owner != "ended-key" and dbsession.get(SessionOwner, "ended-key") is None
+    # The new owner's row exists before any calculation races for it.
+    assert dbsession.get(SessionOwner, owner).last_number == 0
 
 
 def test_log_in_gives_a_session_without_simulations_an_owner(dummy_request, dbsession):
