@@ -9,7 +9,9 @@ from pyramid.view import view_config
 
 from ..actions.envelope import fail
 from ..actions.registration import action_view
-from ..actions.forms import delete_simulation_or_fail, login_fields, parse_request_calculation
+from ..actions.forms import (
+    delete_simulation_or_fail, login_fields, parse_request_calculation, record_or_fail,
+)
 from ..services import session_keys, simulations, users
 from ..tax import InvalidInput
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
@@ -81,8 +83,7 @@ def calculate_tax(request):
     except InvalidInput as invalid:
         request.session[session_keys.FORM] = form_errors(request, invalid)
         return see_other(request, "display-tax-calculation-view")
-    simulation = simulations.record_calculation(request.dbsession, request.session,
-                                                calculation, request.tax_years)
+    simulation = record_or_fail(request, simulations.record_calculation, calculation)
     request.session[session_keys.LAST_SIMULATION] = simulation["id"]
     return see_other(request, "display-tax-calculation-view")
 
