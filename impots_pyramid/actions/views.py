@@ -10,6 +10,7 @@ from ..services.session_keys import RESPONSE_TYPE
 from ..tax import InvalidInput, parse_year
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
 from ..web.bodies import BodyError, read_households
+from ..web.echo import shortened_messages
 from .envelope import fail, success
 from .forms import (
     delete_simulation_or_fail, login_fields, page_parameters, parse_request_calculation,
@@ -54,7 +55,7 @@ def calculate_tax(request):
     try:
         calculation = parse_request_calculation(request, request.POST)
     except InvalidInput as exc:
-        raise fail(request, exc.messages, 400)
+        raise fail(request, shortened_messages(exc), 400)
     return success(request, record_or_fail(request, simulations.record_calculation, calculation))
 
 
@@ -73,7 +74,7 @@ def calculate_taxes(request):
             answer.append(raw)
         except InvalidInput as exc:
             failed = True
-            answer.append({**raw, "error": "; ".join(exc.messages)})
+            answer.append({**raw, "error": "; ".join(shortened_messages(exc))})
     if failed:  # nothing is recorded; the whole list comes back with each item's error
         raise fail(request, answer, 400)
     return success(request, record_or_fail(request, simulations.record_calculations,
@@ -119,5 +120,5 @@ def get_admindata(request):
         try:
             year = parse_year(raw_year, request.tax_years)
         except InvalidInput as exc:
-            raise fail(request, exc.messages, 400)
+            raise fail(request, shortened_messages(exc), 400)
     return success(request, request.tax_years[year].as_dict())

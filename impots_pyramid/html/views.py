@@ -15,6 +15,7 @@ from ..actions.forms import (
 from ..services import session_keys, simulations, users
 from ..tax import InvalidInput
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
+from ..web.echo import shortened
 from . import HOME_ROUTES, see_other
 
 _ = TranslationStringFactory("impots_pyramid")
@@ -59,7 +60,7 @@ def field_message(error):
     if error.field == "salary":
         return _("[${value}] is not valid: enter a whole number of euros from 0 to ${max}.",
                  mapping={"value": value, "max": f"{MAX_SALARY:,}".replace(",", " ")})
-    return error.message  # a field the form does not show (year, rules)
+    return shortened(error).message  # a field the form does not show (year, rules)
 
 
 def form_errors(request, invalid: InvalidInput) -> dict:
@@ -70,7 +71,7 @@ def form_errors(request, invalid: InvalidInput) -> dict:
         if error.field in FORM_FIELDS:
             errors[error.field] = translate(field_message(error))
         else:
-            messages.append(error.message)
+            messages.append(shortened(error).message)
     values = {field: str(request.POST.get(field, ""))[:MAX_VALUE_TYPED]
               for field in (*FORM_FIELDS, "year")}
     return {"typed": values, "errors": errors, "messages": messages}

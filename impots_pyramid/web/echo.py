@@ -1,6 +1,7 @@
 """Shortened echoes of a client's input, for error messages, problem documents and the
 html session: a value is quoted at most ``ECHO_CHARS`` characters long, so that an answer
 (or a cookie) never grows with what a client sends."""
+import dataclasses
 
 ECHO_CHARS = 40
 ELLIPSIS = "…"
@@ -24,3 +25,15 @@ def shorten(value, limit: int = ECHO_CHARS):
     if len(text) <= limit:
         return text
     return f"{text[:limit]}{ELLIPSIS} ({len(text)} characters)"
+
+
+def shortened(error):
+    """A field error (``tax.FieldError``) whose value is shortened: its ``message`` and
+    ``as_dict()`` then quote at most ``ECHO_CHARS`` characters of what was sent."""
+    value = shorten(error.value)
+    return error if value is error.value else dataclasses.replace(error, value=value)
+
+
+def shortened_messages(invalid) -> list:
+    """The messages of an ``InvalidInput``, each value shortened."""
+    return [shortened(error).message for error in invalid.errors]
