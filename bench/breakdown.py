@@ -94,17 +94,17 @@ def _made_up(owner, rows):
     return [public_view({"owner": owner, "number": 1, **rows[0]})]
 
 
-def _select_one(dbsession, owner, rows):
+def _select_one(dbsession, owner, rows, *options, **keywords):
     simulations._writing_connection(dbsession).execute(text("SELECT 1"))
     return _made_up(owner, rows)
 
 
-def _transaction_only(dbsession, owner, rows):
+def _transaction_only(dbsession, owner, rows, *options, **keywords):
     simulations._writing_connection(dbsession)
     return _made_up(owner, rows)
 
 
-def _no_database(dbsession, owner, rows):
+def _no_database(dbsession, owner, rows, *options, **keywords):
     return _made_up(owner, rows)
 
 

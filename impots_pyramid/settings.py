@@ -29,6 +29,8 @@ DEFAULTS = {
     "impots.session_timeout": "7200",
     "impots.batch_max": "100000",
     "impots.max_body_bytes": str(8 * 1024 * 1024),
+    # Simulations one session may hold: one full batch (impots.batch_max) fits.
+    "impots.max_simulations": "100000",
     "impots.allowed_hosts": "",
     "session.type": "cookie",
     "session.secure": "false",
@@ -55,11 +57,14 @@ def normalize(settings: dict, environ=None) -> dict:
     for key in ("impots.csrf", "session.secure"):
         result[key] = asbool(result[key])
     for key in ("impots.default_year", "impots.session_timeout", "impots.batch_max",
-                "impots.max_body_bytes"):
+                "impots.max_body_bytes", "impots.max_simulations"):
         try:
             result[key] = int(result[key])
         except (TypeError, ValueError):
             raise ConfigurationError(f"setting {key} must be a whole number, not {result[key]!r}")
+    if result["impots.max_simulations"] < 1:
+        raise ConfigurationError("setting impots.max_simulations must be at least 1, "
+                                 f"not {result['impots.max_simulations']}")
     prefix = result["impots.url_prefix"].strip().strip("/")
     result["impots.url_prefix"] = f"/{prefix}" if prefix else ""
     if result["impots.rules"] not in RULE_NAMES:

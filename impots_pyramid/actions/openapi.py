@@ -86,7 +86,8 @@ def descriptions(settings, years) -> dict:
                               ("user", "password"))},
         "calculate-tax": {
             "summary": "compute and record one simulation",
-            "answers": {"200": "300: the new simulation", "400": "301: a message per bad field"},
+            "answers": {"200": "300: the new simulation", "400": "301: a message per bad field",
+                        "409": "301: the session holds impots.max_simulations simulations"},
             "body": form_body({"married": MARRIED, "children": CHILDREN, "salary": SALARY,
                                "year": year}, ("married", "children", "salary"))},
         "calculate-taxes": {
@@ -94,11 +95,17 @@ def descriptions(settings, years) -> dict:
             "answers": {"200": "1500: the new simulations",
                         "400": "1501: not a list, empty, malformed, or items with errors "
                                "(each with an error key); nothing recorded",
+                        "409": "1501: the batch would pass impots.max_simulations; "
+                               "nothing recorded",
                         "413": "1501: body or batch too large",
                         "415": "1501: body type other than JSON, CSV or XML"},
             "body": batch_body(settings["impots.batch_max"])},
-        "list-simulations": {"summary": "the session's simulations",
-                             "answers": {"200": "500: the simulations"}},
+        "list-simulations": {
+            "summary": "the session's simulations (all of them, or a page)",
+            "answers": {"200": "500: the simulations", "400": "501: bad offset or limit"},
+            "parameters": [{"name": name, "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": low}}
+                           for name, low in (("offset", 0), ("limit", 1))]},
         "delete-simulation": {
             "summary": "delete a simulation",
             "answers": {"200": "600: the remaining simulations",

@@ -10,8 +10,12 @@ from ..services.session_keys import RESPONSE_TYPE
 from ..tax import InvalidInput, parse_year
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
 from ..web.bodies import BodyError, read_households
+from ..web.echo import shortened_messages
 from .envelope import fail, success
-from .forms import delete_simulation_or_fail, login_fields, parse_request_calculation
+from .forms import (
+    delete_simulation_or_fail, login_fields, page_parameters, parse_request_calculation,
+    record_or_fail,
+)
 from .predicates import RESPONSE_TYPES
 from .registration import action_view
 
@@ -51,9 +55,8 @@ def calculate_tax(request):
     try:
         calculation = parse_request_calculation(request, request.POST)
     except InvalidInput as exc:
-        raise fail(request, exc.messages, 400)
-    return success(request, simulations.record_calculation(
-        request.dbsession, request.session, calculation, request.tax_years))
+        raise fail(request, shortened_messages(exc), 400)
+    return success(request, record_or_fail(request, simulations.record_calculation, calculation))
 
 
 @action_view("calculate-taxes")
@@ -71,16 +74,18 @@ def calculate_taxes(request):
             answer.append(raw)
         except InvalidInput as exc:
             failed = True
-            answer.append({**raw, "error": "; ".join(exc.messages)})
+            answer.append({**raw, "error": "; ".join(shortened_messages(exc))})
     if failed:  # nothing is recorded; the whole list comes back with each item's error
         raise fail(request, answer, 400)
-    return success(request, simulations.record_calculations(
-        request.dbsession, request.session, calculations, request.tax_years))
+    return success(request, record_or_fail(request, simulations.record_calculations,
+                                           calculations))
 
 
 @action_view("list-simulations")
 def list_simulations(request):
-    return success(request, simulations.session_simulations(request.dbsession, request.session))
+    """The session's simulations; ``?offset=&limit=`` pages them."""
+    return success(request, simulations.session_simulations(
+        request.dbsession, request.session, **page_parameters(request)))
 
 
 @action_view("delete-simulation")
@@ -115,5 +120,5 @@ def get_admindata(request):
         try:
             year = parse_year(raw_year, request.tax_years)
         except InvalidInput as exc:
-            raise fail(request, exc.messages, 400)
+            raise fail(request, shortened_messages(exc), 400)
     return success(request, request.tax_years[year].as_dict())

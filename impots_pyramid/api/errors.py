@@ -8,6 +8,7 @@ from pyramid.view import exception_view_config
 
 from ..tax import InvalidInput
 from ..web import bodies
+from ..web.echo import shortened, shortened_messages
 from .negotiation import API_ROUTE
 from .problems import Problem, problem_document, problem_response
 from .resources import TaxYears
@@ -24,7 +25,8 @@ def problem(exc, request):
 @exception_view_config(InvalidInput, route_name=API_ROUTE)
 def invalid_input(exc, request):
     return problem_response(request, problem_document(
-        request, 400, "; ".join(exc.messages), [error.as_dict() for error in exc.errors]))
+        request, 400, "; ".join(shortened_messages(exc)),
+        [shortened(error).as_dict() for error in exc.errors]))
 
 
 @exception_view_config(bodies.BodyError, route_name=API_ROUTE)

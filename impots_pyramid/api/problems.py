@@ -8,6 +8,7 @@ repeated elements (here ``<item>``, as everywhere in this application's XML).
 from pyramid.httpexceptions import status_map
 from pyramid.response import Response
 
+from ..web.echo import shorten
 from ..web.renderers import utf8_json
 from ..web.xml import to_xml
 
@@ -39,13 +40,17 @@ def title_of(status: int) -> str:
     return exception.title if exception is not None else "Error"
 
 
+# The problem's ``instance`` (path and query) quotes at most this much of the request.
+MAX_INSTANCE_CHARS = 200
+
+
 def problem_document(request, status: int, detail: str, errors=(), **extensions) -> dict:
     document = {
         "type": "about:blank",  # the status says it all; no page documents it further
         "title": title_of(status),
         "status": status,
         "detail": detail,
-        "instance": request.path_qs,
+        "instance": shorten(request.path_qs, MAX_INSTANCE_CHARS),
     }
     if errors:
         document["errors"] = list(errors)

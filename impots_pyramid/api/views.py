@@ -20,6 +20,7 @@ from ..tax.households import (
 )
 from ..tax.vocabulary import FIELD_ALIASES, yes_no
 from ..web import bodies
+from ..web.echo import shorten, shortened
 from .negotiation import API_ROUTE
 from .openapi import openapi_document
 from .problems import Problem
@@ -220,7 +221,7 @@ def parse_batch(raw_households) -> list:
         try:
             households.append(parse_household(raw))
         except InvalidInput as exc:
-            errors += [{"index": index, **error.as_dict()} for error in exc.errors]
+            errors += [{"index": index, **shortened(error).as_dict()} for error in exc.errors]
     if errors:
         bad_items = len({error["index"] for error in errors})
         raise Problem(400, f"{bad_items} of {len(raw_households)} households have errors: "
@@ -238,5 +239,5 @@ def household_fields(married: bool, children: int, salary: int) -> dict:
 def not_acceptable(context, request):
     """Reached only when no representation matched ``Accept``."""
     raise Problem(406, "none of application/json, application/xml, text/html is acceptable "
-                       f"(Accept: {request.headers.get('Accept', '')}); "
+                       f"(Accept: {shorten(request.headers.get('Accept', ''))}); "
                        "?format=json|xml|html chooses one")

@@ -9,10 +9,13 @@ from pyramid.view import view_config
 
 from ..actions.envelope import fail
 from ..actions.registration import action_view
-from ..actions.forms import delete_simulation_or_fail, login_fields, parse_request_calculation
+from ..actions.forms import (
+    delete_simulation_or_fail, login_fields, parse_request_calculation, record_or_fail,
+)
 from ..services import session_keys, simulations, users
 from ..tax import InvalidInput
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
+from ..web.echo import shortened
 from . import HOME_ROUTES, see_other
 
 _ = TranslationStringFactory("impots_pyramid")
@@ -57,7 +60,7 @@ def field_message(error):
     if error.field == "salary":
         return _("[${value}] is not valid: enter a whole number of euros from 0 to ${max}.",
                  mapping={"value": value, "max": f"{MAX_SALARY:,}".replace(",", " ")})
-    return error.message  # a field the form does not show (year, rules)
+    return shortened(error).message  # a field the form does not show (year, rules)
 
 
 def form_errors(request, invalid: InvalidInput) -> dict:
@@ -68,7 +71,7 @@ def form_errors(request, invalid: InvalidInput) -> dict:
         if error.field in FORM_FIELDS:
             errors[error.field] = translate(field_message(error))
         else:
-            messages.append(error.message)
+            messages.append(shortened(error).message)
     values = {field: str(request.POST.get(field, ""))[:MAX_VALUE_TYPED]
               for field in (*FORM_FIELDS, "year")}
     return {"typed": values, "errors": errors, "messages": messages}
@@ -81,8 +84,7 @@ def calculate_tax(request):
     except InvalidInput as invalid:
         request.session[session_keys.FORM] = form_errors(request, invalid)
         return see_other(request, "display-tax-calculation-view")
-    simulation = simulations.record_calculation(request.dbsession, request.session,
-                                                calculation, request.tax_years)
+    simulation = record_or_fail(request, simulations.record_calculation, calculation)
     request.session[session_keys.LAST_SIMULATION] = simulation["id"]
     return see_other(request, "display-tax-calculation-view")
 

@@ -24,6 +24,16 @@ SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "disc
                       "reduction", "rate", "year", "rules")
 
 
+class TooManySimulations(Exception):
+    """The session already holds ``limit`` simulations (``impots.max_simulations``)."""
+
+    def __init__(self, held: int, limit: int):
+        super().__init__(f"this session already holds {held} simulations, at most {limit}: "
+                         "delete some or end the session")
+        self.message = str(self)
+        self.held, self.limit = held, limit
+
+
 # A session's activity is written to its owner row at most this often (impots-purge).
 TOUCH_INTERVAL = 60  # seconds
 
@@ -51,7 +61,7 @@ ENDED_SESSION_KEYS = (session_keys.USER, session_keys.OWNER, session_keys.SEEN,
                       session_keys.LAST_SIMULATION)
 
 
-def record_for_session(dbsession, session, rows: list) -> list:
+def record_for_session(dbsession, session, rows: list, limit=None) -> list:
     """Store ``rows`` under the session's owner key. A row is made only for a key made
     now, never again for a key whose row is gone (ended or purged): that would revive the
     ended session, and every copy of its cookie with it. Such a session (a copied cookie
@@ -59,11 +69,11 @@ def record_for_session(dbsession, session, rows: list) -> list:
     owner = session.get(session_keys.OWNER)
     if owner is not None:
         try:
-            return record(dbsession, owner, rows, create=False)
+            return record(dbsession, owner, rows, limit, create=False)
         except OwnerGone:
             for key in ENDED_SESSION_KEYS:
                 session.pop(key, None)
-    return record(dbsession, session_owner(session), rows)
+    return record(dbsession, session_owner(session), rows, limit)
 
 
 def calculation_row(calculation, figures: dict) -> dict:
@@ -76,23 +86,25 @@ def calculation_row(calculation, figures: dict) -> dict:
             "year": calculation.year, "rules": calculation.rules}
 
 
-def record_calculation(dbsession, session, calculation, tax_years) -> dict:
-    """Compute one calculation (household, year, rules) and store it in the session."""
+def record_calculation(dbsession, session, calculation, tax_years, limit=None) -> dict:
+    """Compute one calculation (household, year, rules) and store it in the session
+    (TooManySimulations if that would make more than ``limit``)."""
     result = calculate(calculation.household, tax_years[calculation.year], calculation.rules)
     [simulation] = record_for_session(dbsession, session,
-                                      [calculation_row(calculation, result.outputs())])
+                                      [calculation_row(calculation, result.outputs())], limit)
     return simulation
 
 
-def record_calculations(dbsession, session, calculations, tax_years) -> list:
-    """Compute a batch (one vectorised call per year and rule set) and store it whole."""
+def record_calculations(dbsession, session, calculations, tax_years, limit=None) -> list:
+    """Compute a batch (one vectorised call per year and rule set) and store it whole,
+    or nothing (TooManySimulations) if that would make more than ``limit``."""
     rows = [calculation_row(calculation, figures) for calculation, figures
             in zip(calculations, calculate_batch(calculations, tax_years))]
-    return record_for_session(dbsession, session, rows)
+    return record_for_session(dbsession, session, rows, limit)
 
 
-def session_simulations(dbsession, session) -> list:
-    return list_for(dbsession, session.get(session_keys.OWNER))
+def session_simulations(dbsession, session, offset: int = 0, limit: int | None = None) -> list:
+    return list_for(dbsession, session.get(session_keys.OWNER), offset, limit)
 
 
 CSV_COLUMNS = ("id", "married", "children", "salary", "year", "tax", "surcharge", "discount",
@@ -240,15 +252,43 @@ def _record_one_numbered(connection, owner: str, row: dict) -> dict | None:
     return None if number is None else {**value, "number": number}
 
 
-def record(dbsession, owner: str, rows: list, create: bool = True) -> list:
+COUNT_HELD = (select(func.count()).select_from(SIMULATIONS)
+              .where(SIMULATIONS.c.owner == bindparam("owner")))
+
+
+def check_room(connection, owner: str, last_number: int, adding: int, limit,
+               inserted: int = 0) -> None:
+    """TooManySimulations unless the owner's simulations, with the ``adding`` new ones
+    (numbered up to ``last_number``; ``inserted`` of them already are), are at most
+    ``limit``.
+
+    Called once the owner's row is locked (its number taken): concurrent requests of one
+    session count one after the other. A session never holds more simulations than it
+    was given numbers, so the count (an index scan) is only made once ``last_number``
+    passes the limit: below it, a calculation costs no extra statement. (On MySQL's
+    REPEATABLE READ, the count reads the transaction's snapshot: concurrent requests of
+    one session may pass the limit by one request's rows.)"""
+    if limit is None or last_number <= limit:
+        return
+    held = connection.execute(COUNT_HELD, {"owner": owner}).scalar() - inserted
+    if held + adding > limit:
+        raise TooManySimulations(held, limit)
+
+
+def record(dbsession, owner: str, rows: list, limit: int | None = None,
+           create: bool = True) -> list:
     """Store simulations (dicts of SIMULATION_COLUMNS); returns them as the API shows them.
-    Without ``create``, an owner that has no row raises OwnerGone (nothing written)."""
+    With ``limit``, refuses (TooManySimulations) to make the owner hold more; the caller's
+    transaction is then aborted with whatever this one did. Without ``create``, an owner
+    that has no row raises OwnerGone (nothing written)."""
     connection = _writing_connection(dbsession)
     if len(rows) == 1:
         value = _record_one_numbered(connection, owner, rows[0])
         if value is not None:
+            check_room(connection, owner, value["number"], 1, limit, inserted=1)
             return [public_view(value)]
     numbers = reserve_numbers(connection, dbsession, owner, len(rows), create)
+    check_room(connection, owner, numbers.stop - 1, len(rows), limit)
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     if len(values) == 1:
         connection.execute(INSERT_SIMULATIONS, values[0])
@@ -276,12 +316,17 @@ def _copy(connection, values: list) -> None:
         cursor.copy_expert(statement, buffer)
 
 
-def list_for(dbsession, owner) -> list:
+def list_for(dbsession, owner, offset: int = 0, limit: int | None = None) -> list:
+    """The owner's simulations by number; ``offset`` and ``limit`` page them."""
     if owner is None:
         return []
-    rows = dbsession.execute(
-        select(*(getattr(Simulation, c) for c in ("number",) + SIMULATION_COLUMNS))
-        .where(Simulation.owner == owner).order_by(Simulation.number))
+    query = (select(*(getattr(Simulation, c) for c in ("number",) + SIMULATION_COLUMNS))
+             .where(Simulation.owner == owner).order_by(Simulation.number))
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = dbsession.execute(query)
     return [public_view(row._mapping) for row in rows]
 
 

@@ -26,20 +26,35 @@ received (JSON values keep their types, CSV and XML values are text); validating
 4. the shape: a JSON list of objects; a CSV header line then one line per household; XML
    ``<taxpayers><taxpayer><married>yes</married>...</taxpayer>...</taxpayers>``; an empty
    batch is a 400, more than ``max_items`` households a 413.
+
+Bodies are parsed incrementally (JSON item by item, CSV record by record, XML with
+iterparse) and refused (413) as soon as they pass ``max_items`` households or one of the
+bounds below (MAX_ITEM_CHARS...), so a refused body costs little more memory than its
+bytes: nothing bigger than a batch of ``max_items`` small households is ever built.
 """
 import csv
-import io
 import json
 import math
 import re
 
+from ..tax.vocabulary import MAX_DIGITS
 from . import xml
+from .echo import shorten
 
 READ_CHUNK = 64 * 1024
 JSON_TYPES = ("application/json",)
 CSV_TYPES = ("text/csv",)
 XML_TYPES = ("application/xml", "text/xml")
 ACCEPTED_TYPES = JSON_TYPES + CSV_TYPES + XML_TYPES
+# Bounds on what a batch may hold, checked while it is parsed (413): nothing bigger is
+# ever built. A household's JSON object, or CSV record, is at most MAX_ITEM_CHARS
+# characters (a real one: about 50); a field's name or text value MAX_FIELD_CHARS; a
+# JSON integer MAX_DIGITS digits (the engine's own bound on a number's text); an XML
+# item MAX_ITEM_ELEMENTS elements; a CSV body MAX_BLANK_LINES blank lines.
+MAX_ITEM_CHARS = 4096
+MAX_FIELD_CHARS = 100
+MAX_ITEM_ELEMENTS = 64
+MAX_BLANK_LINES = 1000
 _XML_POSITION = re.compile(r"line (?P<line>[0-9]+), column (?P<column>[0-9]+)")
 
 
@@ -59,12 +74,30 @@ def read_households(request, max_items: int) -> list:
     body = read_body(request, limit)
     kind = body_kind(request.content_type)
     text = decode(body)
-    households = {"json": from_json, "csv": from_csv, "xml": from_xml}[kind](text, body)
+    if kind == "xml":
+        text = None  # parsed from the bytes: no need to keep the text
+    households = {"json": from_json, "csv": from_csv, "xml": from_xml}[kind](text, body, max_items)
     if not households:
         raise BodyError(400, "the batch is empty: at least one household expected")
-    if len(households) > max_items:
-        raise BodyError(413, f"too many households: {len(households)}, at most {max_items}")
     return households
+
+
+def too_many(max_items: int) -> BodyError:
+    return BodyError(413, f"too many households: more than the {max_items} accepted")
+
+
+def check_fields(index: int, household: dict, position: dict) -> dict:
+    """``household`` unless a field's name or text value is longer than MAX_FIELD_CHARS:
+    then a 413 naming the field."""
+    where = f"item {index}" + (f" (line {position['line']})" if "line" in position else "")
+    for name, value in household.items():
+        if len(name) > MAX_FIELD_CHARS:
+            raise BodyError(413, f"{where}: a field name of {len(name)} characters "
+                                 f"({shorten(name)}), at most {MAX_FIELD_CHARS}", position)
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise BodyError(413, f"{where}: field {name}: {len(value)} characters "
+                                 f"({shorten(value)}), at most {MAX_FIELD_CHARS}", position)
+    return household
 
 
 def read_body(request, limit: int) -> bytes:
@@ -112,57 +145,217 @@ def _finite_or_text(text: str):
     return number if math.isfinite(number) else text
 
 
-def from_json(text: str, body: bytes) -> list:
-    try:
-        value = json.loads(text, parse_float=_finite_or_text, parse_constant=_finite_or_text)
-    except json.JSONDecodeError as exc:
-        raise BodyError(400, f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                        {"line": exc.lineno, "column": exc.colno}) from None
-    except RecursionError:
-        raise BodyError(400, "malformed JSON: nested too deeply") from None
-    if not isinstance(value, list):
-        raise BodyError(400, "a JSON list of households expected, "
-                             f"not {type(value).__name__.replace('dict', 'an object')}")
-    for index, item in enumerate(value):
-        if not isinstance(item, dict):
-            raise BodyError(400, f"item {index}: an object with married, children and salary "
-                                 f"expected, not {json.dumps(item)[:40]}", {"item": index})
-    return value
+class _LongNumber(Exception):
+    """A JSON integer of more than MAX_DIGITS digits: never given to int() (which refuses
+    more than 4,300 digits, and is slow long before)."""
 
 
-def from_csv(text: str, body: bytes) -> list:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _integer(text: str) -> int:
+    if len(text) > MAX_DIGITS + 1 or len(text.lstrip("-")) > MAX_DIGITS:
+        raise _LongNumber()
+    return int(text)
+
+
+_DECODER = json.JSONDecoder(parse_float=_finite_or_text, parse_constant=_finite_or_text,
+                            parse_int=_integer)
+_NUMBER = re.compile(r"-?[0-9]+")
+_KEY_BEFORE = re.compile(r'"((?:[^"\\]|\\.){0,%d})"\s*:\s*\Z' % MAX_FIELD_CHARS)
+
+
+def _long_number(text: str, pos: int, index: int) -> BodyError:
+    """The 413 of the item at ``pos`` whose decoding met a long integer: the first integer
+    of more than MAX_DIGITS digits, named by its field."""
+    found = re.compile(r"-?[0-9]{%d,}" % (MAX_DIGITS + 1)).search(text, pos, pos + MAX_ITEM_CHARS + 1)
+    number = _NUMBER.match(text, found.start()).group() if found else ""
+    key = _KEY_BEFORE.search(text[max(pos, found.start() - MAX_FIELD_CHARS - 10):found.start()]) if found else None
+    field = f"field {key.group(1)}: " if key else ""
+    return BodyError(413, f"item {index}: {field}a number of {len(number.lstrip('-'))} digits "
+                          f"({shorten(number)}), at most {MAX_DIGITS}", {"item": index})
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_FIRST_CHARS = {"{": "an object", '"': "str", "t": "bool", "f": "bool", "n": "NoneType"}
+
+
+def _json_error(text: str, pos: int, message: str) -> BodyError:
+    """The 400 of a syntax error at ``pos``, with json's line and column."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return BodyError(400, f"malformed JSON at line {line}, column {column}: {message}",
+                     {"line": line, "column": column})
+
+
+def _json_value(text: str, pos: int, index: int):
+    """The JSON value at ``pos`` (an item of the list) and where it ends, decoded from a
+    slice of at most MAX_ITEM_CHARS: a longer item is refused (413) before it is built."""
+    # An object without nested ones ends at its first "}": the exact slice, usually.
+    close = text.find("}", pos, pos + MAX_ITEM_CHARS) if text.startswith("{", pos) else -1
+    candidates = ([text[pos:close + 1]] if close >= 0 else []) + [text[pos:pos + MAX_ITEM_CHARS + 1]]
+    for attempt, piece in enumerate(candidates):
+        try:
+            value, end = _DECODER.raw_decode(piece)
+        except _LongNumber:
+            raise _long_number(text, pos, index) from None
+        except json.JSONDecodeError as exc:
+            if attempt + 1 < len(candidates):
+                continue  # a "}" inside a string or a nested object: the longer slice
+            if len(piece) > MAX_ITEM_CHARS and (exc.pos >= len(piece) - 5
+                                                or exc.msg.startswith("Unterminated string")):
+                # the item did not end within the slice (not a syntax error before its end)
+                raise BodyError(413, f"item {index}: more than {MAX_ITEM_CHARS} characters",
+                                {"item": index}) from None
+            raise _json_error(text, pos + exc.pos, exc.msg) from None
+        except RecursionError:
+            raise BodyError(400, "malformed JSON: nested too deeply") from None
+        if end > MAX_ITEM_CHARS:
+            raise BodyError(413, f"item {index}: more than {MAX_ITEM_CHARS} characters",
+                            {"item": index})
+        return value, pos + end
+    raise AssertionError("unreachable")
+
+
+def from_json(text: str, body: bytes, max_items: int) -> list:
+    """A JSON list of objects, decoded item by item: refused as soon as it holds more than
+    ``max_items`` items, an item longer than MAX_ITEM_CHARS or a field too long."""
+    pos = _WHITESPACE.match(text).end()
+    if not text.startswith("[", pos):
+        kind = _FIRST_CHARS.get(text[pos:pos + 1])
+        if kind is None:  # a number, or not JSON: decode it (a bounded slice) to say which
+            value, _ = _json_value(text, pos, 0)
+            kind = type(value).__name__
+        raise BodyError(400, f"a JSON list of households expected, not {kind}")
+    households = []
+    pos = _WHITESPACE.match(text, pos + 1).end()
+    if text.startswith("]", pos):
+        pos += 1
+    else:
+        while True:
+            index = len(households)
+            if index == max_items:
+                raise too_many(max_items)
+            item, pos = _json_value(text, pos, index)
+            if not isinstance(item, dict):
+                raise BodyError(400, f"item {index}: an object with married, children and "
+                                     f"salary expected, not {shorten(json.dumps(item))}",
+                                {"item": index})
+            households.append(check_fields(index, item, {"item": index}))
+            pos = _WHITESPACE.match(text, pos).end()
+            if text.startswith(",", pos):
+                pos = _WHITESPACE.match(text, pos + 1).end()
+            elif text.startswith("]", pos):
+                pos += 1
+                break
+            else:
+                raise _json_error(text, pos, "Expecting ',' delimiter")
+    pos = _WHITESPACE.match(text, pos).end()
+    if pos != len(text):
+        raise _json_error(text, pos, "Extra data")
+    return households
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)?")
+
+
+class _Lines:
+    """The text's lines (ends kept, as a file opened with newline="" gives them) for
+    csv.reader, without splitting the whole text at once; a record (the lines since
+    ``new_record``) longer than MAX_ITEM_CHARS is refused (413) as it is read."""
+
+    def __init__(self, text: str):
+        self.matches = _LINE.finditer(text)
+        self.record_chars = 0
+        self.line = 0
+
+    def new_record(self):
+        self.record_chars = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.matches).group()
+        if not line:
+            raise StopIteration
+        self.line += 1
+        self.record_chars += len(line)
+        if self.record_chars > MAX_ITEM_CHARS:
+            raise BodyError(413, f"line {self.line}: a line (or a household) of more than "
+                                 f"{MAX_ITEM_CHARS} characters", {"line": self.line})
+        return line
+
+
+def from_csv(text: str, body: bytes, max_items: int) -> list:
+    """A header line then one line per household, read record by record: refused as soon
+    as there are more than ``max_items`` households (blank lines, skipped, count too past
+    MAX_BLANK_LINES), a record longer than MAX_ITEM_CHARS or a field too long."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, strict=True)
     try:
         header = next(reader, None)
         if header is None:
             return []
         columns = [name.strip().lower() for name in header]
-        rows = []
+        rows, blank = [], 0
+        lines.new_record()
         for cells in reader:
+            lines.new_record()
             if not any(cell.strip() for cell in cells):
-                continue  # blank lines, e.g. at the end of the file
+                blank += 1  # blank lines, e.g. at the end of the file
+                if blank > MAX_BLANK_LINES:
+                    raise BodyError(413, f"more than {MAX_BLANK_LINES} blank lines",
+                                    {"line": reader.line_num})
+                continue
             if len(cells) != len(columns):
                 raise BodyError(
                     400, f"malformed CSV at line {reader.line_num}: {len(cells)} cells "
                          f"where the header has {len(columns)}", {"line": reader.line_num})
-            rows.append(dict(zip(columns, (cell.strip() for cell in cells))))
+            if len(rows) == max_items:
+                raise too_many(max_items)
+            rows.append(check_fields(
+                len(rows), dict(zip(columns, (cell.strip() for cell in cells))),
+                {"line": reader.line_num}))
     except csv.Error as exc:
         raise BodyError(400, f"malformed CSV at line {reader.line_num}: {exc}",
                         {"line": reader.line_num}) from None
     return rows
 
 
-def from_xml(text: str, body: bytes) -> list:
+def from_xml(text, body: bytes, max_items: int) -> list:
+    """``<taxpayers><taxpayer><married>…</married>…</taxpayer>…</taxpayers>``, parsed
+    incrementally (defusedxml's iterparse), each item dropped from the tree once read:
+    refused as soon as there are more than ``max_items`` items, an item of more than
+    MAX_ITEM_ELEMENTS elements or a field too long."""
+    households, depth, elements, root = [], 0, 0, None
     try:
-        root = xml.parse(body)
+        for event, element in xml.iterparse(body):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = element
+                elif depth == 2:
+                    if len(households) == max_items:
+                        raise too_many(max_items)
+                    elements = 0
+                elif elements >= MAX_ITEM_ELEMENTS:
+                    index = len(households)
+                    raise BodyError(413, f"item {index}: more than {MAX_ITEM_ELEMENTS} "
+                                         "elements", {"item": index})
+                else:
+                    elements += 1
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            index = len(households)
+            if len(element) == 0 and (element.text or "").strip():
+                raise BodyError(400, f"item {index}: <{element.tag}> must contain one element "
+                                     "per field (<married>, <children>, <salary>)", {"item": index})
+            households.append(check_fields(
+                index, {field.tag: (field.text or "").strip() for field in element},
+                {"item": index}))
+            root.remove(element)  # what is read is not kept twice
     except xml.XMLInputError as exc:
         raise BodyError(400, str(exc), _xml_position(str(exc))) from None
-    households = []
-    for index, element in enumerate(root):
-        if len(element) == 0 and (element.text or "").strip():
-            raise BodyError(400, f"item {index}: <{element.tag}> must contain one element "
-                                 "per field (<married>, <children>, <salary>)", {"item": index})
-        households.append({field.tag: (field.text or "").strip() for field in element})
     return households
 
 
