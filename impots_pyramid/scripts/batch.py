@@ -1,9 +1,14 @@
-"""impots-batch: the income tax of every household of a CSV file, streamed chunk by chunk.
+"""impots-batch: the income tax of every household of a CSV file, streamed block by block.
 
-Rows are read with the csv module a chunk at a time, each validated with the same
-functions as the web APIs, each chunk computed with the vectorised engine (one call per
-tax year and rule set present in it) and written out in input order before the next chunk
-is read: memory stays constant whatever the file's length.
+The input is read as raw bytes, about a megabyte at a time, cut after a line end. Each
+block is split into records and fields with numpy (tax.csvblocks), its households
+validated column by column (tax.columns.parse_columns), computed with the vectorised
+engine (one call per tax year and rule set present in it) and written out, its rows laid
+out with numpy too, in input order before the next block is read: memory stays constant
+whatever the file's length. Only the rows that need it take the row-by-row path of the
+csv module and the single-household functions: rows with an error (for their message),
+quoted cells, too few or too many cells; and whole blocks whose quoting the csv module
+reads in its own way (a quote inside an unquoted cell) or with a lone carriage return.
 """
 import argparse
 import contextlib
@@ -13,12 +18,20 @@ import os
 import sys
 import unicodedata
 
-from impots_pyramid.tax import InvalidInput, calculate_batch, load_tax_years, parse_calculation
+import numpy
+
+from impots_pyramid.tax import (
+    InvalidInput, calculate_batch, calculate_many, load_tax_years, parse_calculation,
+)
+from impots_pyramid.tax import csvblocks
+from impots_pyramid.tax.columns import parse_columns
 from impots_pyramid.tax.course import COURSE_TAX_YEAR
 from impots_pyramid.tax.households import FIELD_ALIASES, RULE_NAMES, parse_married, parse_year
 
 PROG = "impots-batch"
-CHUNK_ROWS = 10_000
+CHUNK_ROWS = 10_000  # rows of the row-by-row path computed together
+BLOCK_BYTES = 1 << 20  # bytes of input read, checked, computed and written together
+READ_BYTES = 1 << 16
 REQUIRED = ("married", "children", "salary")
 OPTIONAL = ("year", "rules")
 FIGURES = ("tax", "surcharge", "discount", "reduction", "rate")
@@ -154,31 +167,115 @@ def output_row(row, parsed, figures, columns):
     return out
 
 
+class NotUTF8(UnicodeDecodeError):
+    """A UnicodeDecodeError whose position counts from the start of the input."""
+
+    def __init__(self, exc, offset):
+        super().__init__(exc.encoding, exc.object, exc.start, exc.end, exc.reason)
+        self.offset = offset
+
+    def __str__(self):
+        if self.end - self.start == 1:
+            return (f"'{self.encoding}' codec can't decode byte 0x{self.object[self.start]:02x}"
+                    f" in position {self.offset + self.start}: {self.reason}")
+        return (f"'{self.encoding}' codec can't decode bytes in position "
+                f"{self.offset + self.start}-{self.offset + self.end - 1}: {self.reason}")
+
+
+class Source:
+    """The input as UTF-8 bytes, handed out in blocks that end after a newline, or a line
+    at a time, split where a file opened with newline="" splits its lines."""
+
+    def __init__(self, read, byte_order_mark=False):
+        self._read = read  # read(n) -> bytes, b"" at the end
+        self._pending = b""
+        self._eof = False
+        self._bom = byte_order_mark  # drop one at the start, as the utf-8-sig codec does
+        self.offset = 0  # bytes handed out (after the mark), for error positions
+
+    def _more(self, size):
+        while len(self._pending) < size and not self._eof:
+            chunk = self._read(max(size - len(self._pending), READ_BYTES))
+            if chunk:
+                self._pending += chunk
+            else:
+                self._eof = True
+            if self._bom and (len(self._pending) >= 3 or self._eof):
+                self._bom = False
+                if self._pending.startswith(b"\xef\xbb\xbf"):
+                    self._pending = self._pending[3:]
+
+    def _take(self, size):
+        taken, self._pending = self._pending[:size], self._pending[size:]
+        if not taken.isascii():
+            try:
+                taken.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise NotUTF8(exc, self.offset) from None
+        self.offset += size
+        return taken
+
+    def block(self, size):
+        """About ``size`` bytes ending after a newline (more if a line is longer; at the
+        end of the input, what is left); None at the end."""
+        self._more(size)
+        cut = self._pending.rfind(b"\n", 0, size) + 1
+        while not cut and not self._eof:
+            self._more(len(self._pending) + size)
+            cut = self._pending.find(b"\n") + 1
+        return self._take(cut or len(self._pending)) or None
+
+    def give_back(self, rest):
+        """Bytes of the last block that were not used: they start the next one."""
+        self._pending = rest + self._pending
+        self.offset -= len(rest)
+
+    def line(self):
+        """The next line as text, its line end included; None at the end."""
+        while True:
+            newline = self._pending.find(b"\n")
+            ret = self._pending.find(b"\r", 0, None if newline < 0 else newline)
+            if ret >= 0 and (ret + 1 < len(self._pending) or self._eof):
+                end = ret + 2 if self._pending[ret + 1:ret + 2] == b"\n" else ret + 1
+                break
+            if ret < 0 and newline >= 0:
+                end = newline + 1
+                break
+            if self._eof:
+                end = len(self._pending)
+                break
+            self._more(len(self._pending) + READ_BYTES)
+        return self._take(end).decode("utf-8") or None
+
+
 @contextlib.contextmanager
 def open_input(name):
-    """The input as text, and the binary file under it (for progress) or None for stdin."""
+    """The input (a Source), and the binary file under it (for progress) or None for stdin."""
     if name == "-":
-        yield sys.stdin, None
+        # Standard input as text, decoded and with its line ends as Python gives them.
+        yield Source(lambda size: sys.stdin.read(size).encode("utf-8", "surrogateescape")), None
         return
     try:
         binary = open(name, "rb")
     except OSError as exc:
         raise UnreadableInput(f"cannot read {name}: {exc.strerror}") from None
     with binary:
-        yield io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), binary
+        yield Source(binary.read, byte_order_mark=True), binary
 
 
 @contextlib.contextmanager
 def open_output(name):
+    """A function writing bytes to the output."""
     if name == "-":
-        yield sys.stdout
+        stream = sys.stdout
+        yield lambda data: stream.write(data.decode("utf-8"))
         return
     try:
-        stream = open(name, "w", encoding="utf-8", newline="")
+        stream = open(name, "wb")
     except OSError as exc:
         raise UnreadableInput(f"cannot write {name}: {exc.strerror}") from None
     with stream:
-        yield stream
+        yield stream.write
 
 
 def progress_bar(binary):
@@ -191,33 +288,257 @@ def progress_bar(binary):
                 desc=PROG, file=sys.stderr)
 
 
+def csv_text(rows):
+    """Rows (lists of values) as csv.writer writes them."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue()
+
+
+class Batch:
+    """One run: the header's layout, then block after block from the source to the output."""
+
+    def __init__(self, header, args, year, tax_years, write):
+        self.header = header
+        self.columns = column_map(header)
+        added = FIGURES + (() if "year" in self.columns else ("year",)) + ("error",)
+        self.names = list(header) + [name for name in added if name not in header]
+        self.args, self.year, self.tax_years, self.write = args, year, tax_years, write
+        self.known_years = sorted(tax_years)
+        self.all_rates = numpy.array(sorted({0.0}.union(
+            *(params.rates for params in tax_years.values()))))
+        self.rows = 0
+        self.failed = []
+        self.line = 1  # lines read so far (the header's)
+        last = {name: index for index, name in enumerate(header)}  # a dict row keeps the last
+        self.field_index = {field: last[column] for field, column in self.columns.items()}
+        year_column = self.columns.get("year", "year")
+        self.layout = []  # what each output column holds, for the rows computed by blocks
+        for name in self.names:
+            if name in FIGURES or name == "error":
+                self.layout.append((name, None))
+            elif name == self.columns["married"]:
+                self.layout.append(("married", None))
+            elif name == year_column:
+                self.layout.append(("year", None))
+            else:
+                self.layout.append(("cell", last[name]))
+
+    def start(self):
+        self.write(csv_text([self.names]).encode("utf-8"))
+
+    def parsed_row(self, row):
+        """(the row, its Calculation or error message), as the row-by-row path has them."""
+        raw = {field: row.get(column) for field, column in self.columns.items()}
+        try:
+            return row, parse_calculation(raw, self.known_years, self.year, self.args.rules)
+        except InvalidInput as exc:
+            return row, "; ".join(exc.messages)
+
+    def rows_text(self, entries):
+        """Output text of each (line, row, parsed) entry, the failed ones noted."""
+        figures = compute_chunk(entries, self.tax_years)
+        texts = []
+        for (line, row, parsed), result in zip(entries, figures):
+            if result is None:
+                self.failed.append(line)
+            row_out = output_row(row, parsed, result, self.columns)
+            texts.append(csv_text([[row_out.get(name, "") for name in self.names]]))
+        self.rows += len(entries)
+        return texts
+
+    def dict_row(self, values):
+        """A row of values as csv.DictReader makes it (missing cells None)."""
+        row = dict(zip(self.header, values))
+        if len(self.header) < len(values):
+            row[None] = values[len(self.header):]
+        else:
+            for name in self.header[len(values):]:
+                row[name] = None
+        return row
+
+    def by_rows(self, lines, stop=None):
+        """The row-by-row path on an iterator of lines (csv.DictReader, then the same
+        functions as the web APIs), from the current line on; with ``stop``, end after the
+        row at or past which that many lines have been read. Returns the lines read."""
+        counted = _Counted(lines)
+        reader = csv.DictReader(counted, fieldnames=self.header)
+        chunk = []
+        for row in reader:
+            chunk.append((self.line + reader.line_num,) + self.parsed_row(row))
+            if len(chunk) == CHUNK_ROWS:
+                self.write("".join(self.rows_text(chunk)).encode("utf-8"))
+                chunk = []
+            if stop is not None and counted.count >= stop:
+                break
+        if chunk:
+            self.write("".join(self.rows_text(chunk)).encode("utf-8"))
+        self.line += counted.count
+        return counted.count
+
+    def block(self, records):
+        """Compute and write the complete records of a block."""
+        if not len(records.line):  # blank lines only
+            self.line += records.lines
+            return
+        plain = numpy.flatnonzero(records.plain)
+        parsed = parse_columns(
+            **{field: records.column(index) for field, index in self.field_index.items()},
+            known_years=self.known_years, default_year=self.year, default_rules=self.args.rules)
+        good = numpy.flatnonzero(~parsed.bad)
+        figures = self.compute(parsed, good)
+        negative = numpy.zeros(len(good), bool)
+        for name in FIGURES[:-1]:
+            negative |= figures[name] < 0
+        if negative.any():  # never seen; join_rows writes no sign, the row-by-row path does
+            good, figures = good[~negative], {k: v[~negative] for k, v in figures.items()}
+        fast = numpy.zeros(len(records.line), bool)
+        fast[plain[good]] = True
+        text, offsets = self.lay_out(records, plain[good], parsed, good, figures)
+        self.rows += len(good)
+
+        # The other records, in order: bad rows (their message is known), the rows not
+        # split into fields (read by the csv module), rows with a negative figure.
+        entries, places = [], numpy.flatnonzero(~fast)
+        at = numpy.minimum(numpy.searchsorted(plain, places), max(len(plain) - 1, 0))
+        for record, i in zip(places.tolist(), at.tolist()):
+            if not len(plain) or plain[i] != record:
+                text_row = io.StringIO(records.text(record), newline="")
+                row, parsed_row = self.parsed_row(self.dict_row(next(csv.reader(text_row), [])))
+            else:
+                row = self.dict_row([records.column(k, [i]).value(0)
+                                     for k in range(len(self.header))])
+                parsed_row = parsed.messages(i) if parsed.bad[i] else self.parsed_row(row)[1]
+            entries.append((self.line + int(records.line[record]), row, parsed_row))
+        done = 0
+        if entries:
+            before = numpy.searchsorted(numpy.flatnonzero(fast), places).tolist()
+            for upto, row_text in zip(before, self.rows_text(entries)):
+                self.write(text[offsets[done]:offsets[upto]])
+                self.write(row_text.encode("utf-8"))
+                done = upto
+        self.write(text[offsets[done]:])
+        self.line += records.lines
+
+    def compute(self, parsed, good):
+        """The engine's figures for the good rows: one call per (year, rules)."""
+        year, rules = parsed.year[good], parsed.rules[good]
+        key = year * len(RULE_NAMES) + rules
+        if not len(key) or key.min() == key.max():
+            groups = key[:1]
+        else:
+            low = int(key.min())
+            groups = numpy.flatnonzero(numpy.bincount(key - low)) + low
+        figures = {name: numpy.zeros(len(good), numpy.float64 if name == "rate" else numpy.int64)
+                   for name in FIGURES}
+        for group in groups.tolist():
+            group_year, group_rules = divmod(group, len(RULE_NAMES))
+            rows = slice(None) if len(groups) == 1 else numpy.flatnonzero(key == group)
+            result = calculate_many(
+                self.tax_years[group_year], parsed.married[good][rows],
+                parsed.children[good][rows], parsed.salary[good][rows],
+                RULE_NAMES[group_rules])
+            for name in FIGURES:
+                figures[name][rows] = result[name]
+        return figures
+
+    def lay_out(self, records, plain_rows, parsed, good, figures):
+        """The output rows of the good records, laid out by numpy."""
+        columns = []
+        for what, index in self.layout:
+            if what == "cell":
+                columns.append(csvblocks.cells_from(
+                    records.data, records.field_starts[plain_rows, index],
+                    records.field_ends[plain_rows, index]))
+            elif what == "married":
+                columns.append(csvblocks.choices([b"no", b"yes"],
+                                                 parsed.married[good].astype(numpy.int64)))
+            elif what == "year":
+                years = parsed.year[good]
+                known = numpy.array(self.known_years)
+                columns.append(csvblocks.choices([str(y).encode() for y in self.known_years],
+                                                 numpy.searchsorted(known, years)))
+            elif what == "rate":
+                rates, index = self.rates(figures["rate"])
+                columns.append(csvblocks.choices([f"{r:g}".encode() for r in rates.tolist()]
+                                                 or [b""], index))
+            elif what == "error":
+                columns.append(csvblocks.choices([b""], numpy.zeros(len(good), numpy.int64)))
+            else:
+                columns.append(csvblocks.integers(figures[what]))
+        return csvblocks.join_rows(columns, len(good))
+
+    def rates(self, rate):
+        """(the distinct rates, the index of each row's): the rates of the tax years'
+        scales, else (never seen) whatever values there are."""
+        index = numpy.minimum(numpy.searchsorted(self.all_rates, rate), len(self.all_rates) - 1)
+        if (self.all_rates[index] == rate).all():
+            return self.all_rates, index
+        return numpy.unique(rate, return_inverse=True)
+
+    def run(self, source, bar, binary):
+        self.start()
+        while True:
+            block = source.block(BLOCK_BYTES)
+            if block is None:
+                break
+            try:
+                records = csvblocks.split(block, len(self.header))
+            except csvblocks.NotPlain:
+                records = None
+            if records is None or records.consumed == 0:
+                # The csv module's own reading, from this block's start to the end of the
+                # record that ends at or after the block's end.
+                lines = io.StringIO(block.decode("utf-8"), newline="").readlines()
+                self.by_rows(_chain(lines, source), stop=len(lines))
+            else:
+                source.give_back(block[records.consumed:])
+                self.block(records)
+            if bar is not None:
+                bar.update(binary.tell() - bar.n)
+        if bar is not None:
+            bar.close()
+
+
+class _Counted:
+    """An iterator of lines that counts the lines taken."""
+
+    def __init__(self, lines):
+        self.lines = iter(lines)
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = next(self.lines)
+        self.count += 1
+        return line
+
+
+def _chain(lines, source):
+    yield from lines
+    while (line := source.line()) is not None:
+        yield line
+
+
+def read_header(source):
+    """The first record, read by the csv module (None for an empty input), and its lines."""
+    counted = _Counted(iter(source.line, None))
+    header = next(csv.reader(counted), None)
+    return header, counted.count
+
+
 def run(args, year, tax_years):
     """Stream the input to the output; return (rows read, line numbers of failed rows)."""
-    rows = 0
-    failed = []
-    with open_input(args.input) as (text, binary):
-        reader = csv.DictReader(text)
-        header = reader.fieldnames
-        columns = column_map(header)
-        added = FIGURES + (() if "year" in columns else ("year",)) + ("error",)
-        names = list(header) + [name for name in added if name not in header]
-        with open_output(args.output) as stream:
-            writer = csv.DictWriter(stream, names, extrasaction="ignore", lineterminator="\n")
-            writer.writeheader()
-            bar = progress_bar(binary)
-            for chunk in read_chunks(reader, columns, tax_years.keys(), year, args.rules):
-                figures = compute_chunk(chunk, tax_years)
-                for (line, row, parsed), result in zip(chunk, figures):
-                    if result is None:
-                        failed.append(line)
-                    writer.writerow(output_row(row, parsed, result, columns))
-                stream.flush()
-                rows += len(chunk)
-                if bar is not None:
-                    bar.update(binary.tell() - bar.n)
-            if bar is not None:
-                bar.close()
-    return rows, failed
+    with open_input(args.input) as (source, binary):
+        header, lines = read_header(source)
+        batch = Batch(header, args, year, tax_years, None)
+        with open_output(args.output) as write:
+            batch.write = write
+            batch.line = lines
+            batch.run(source, progress_bar(binary), binary)
+    return batch.rows, batch.failed
 
 
 def main(argv=None):
