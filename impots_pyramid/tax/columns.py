@@ -278,7 +278,7 @@ def parse_columns(married: TextColumn, children: TextColumn, salary: TextColumn,
             calculation = parse_calculation(raw, known, default_year, default_rules)
         except InvalidInput as exc:
             bad[row] = True
-            errors[row] = exc
+            errors[row] = exc.with_traceback(None)  # no cycle through this frame's arrays
             continue
         household = calculation.household
         married_value[row] = household.married
