@@ -394,7 +394,7 @@ class Batch:
             good, figures = good[~negative], {k: v[~negative] for k, v in figures.items()}
         fast = numpy.zeros(len(records.line), bool)
         fast[plain[good]] = True
-        text, offsets = self.lay_out(records, plain[good], parsed, good, figures)
+        text, offsets = self.lay_out(records, parsed, good, figures)
         self.rows += len(good)
 
         # The other records, in order: bad rows (their message is known), the rows not
@@ -442,14 +442,14 @@ class Batch:
                 figures[name][rows] = result[name]
         return figures
 
-    def lay_out(self, records, plain_rows, parsed, good, figures):
+    def lay_out(self, records, parsed, good, figures):
         """The output rows of the good records, laid out by numpy."""
         columns = []
         for what, index in self.layout:
             if what == "cell":
                 columns.append(csvblocks.cells_from(
-                    records.data, records.field_starts[plain_rows, index],
-                    records.field_ends[plain_rows, index]))
+                    records.data, records.field_starts[good, index],
+                    records.field_ends[good, index]))
             elif what == "married":
                 columns.append(csvblocks.choices([b"no", b"yes"],
                                                  parsed.married[good].astype(numpy.int64)))
