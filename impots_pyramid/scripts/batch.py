@@ -389,8 +389,8 @@ class Batch:
         figures = self.compute(parsed, good)
         negative = numpy.zeros(len(good), bool)
         for name in FIGURES[:-1]:
-            negative |= figures[name] < 0
-        if negative.any():  # never seen; join_rows writes no sign, the row-by-row path does
+            negative |= (figures[name] < 0) | (figures[name] >= 10 ** 14)
+        if negative.any():  # never seen; csvblocks.integers writes no sign
             good, figures = good[~negative], {k: v[~negative] for k, v in figures.items()}
         fast = numpy.zeros(len(records.line), bool)
         fast[plain[good]] = True
@@ -406,8 +406,7 @@ class Batch:
                 text_row = io.StringIO(records.text(record), newline="")
                 row, parsed_row = self.parsed_row(self.dict_row(next(csv.reader(text_row), [])))
             else:
-                row = self.dict_row([records.column(k, [i]).value(0)
-                                     for k in range(len(self.header))])
+                row = self.dict_row(records.text(record).split(","))  # no quote in it
                 parsed_row = parsed.messages(i) if parsed.bad[i] else self.parsed_row(row)[1]
             entries.append((self.line + int(records.line[record]), row, parsed_row))
         done = 0
@@ -444,29 +443,28 @@ class Batch:
 
     def lay_out(self, records, parsed, good, figures):
         """The output rows of the good records, laid out by numpy."""
-        columns = []
-        for what, index in self.layout:
+        fields = []
+        for number, (what, index) in enumerate(self.layout):
+            comma = number > 0
             if what == "cell":
-                columns.append(csvblocks.cells_from(
-                    records.data, records.field_starts[good, index],
-                    records.field_ends[good, index]))
+                fields += csvblocks.cells_from(records.data, records.field_starts[good, index],
+                                               records.field_ends[good, index], comma)
             elif what == "married":
-                columns.append(csvblocks.choices([b"no", b"yes"],
-                                                 parsed.married[good].astype(numpy.int64)))
+                fields += csvblocks.choices([b"no", b"yes"],
+                                            parsed.married[good].astype(numpy.int64), comma)
             elif what == "year":
-                years = parsed.year[good]
                 known = numpy.array(self.known_years)
-                columns.append(csvblocks.choices([str(y).encode() for y in self.known_years],
-                                                 numpy.searchsorted(known, years)))
+                fields += csvblocks.choices([str(y).encode() for y in self.known_years],
+                                            numpy.searchsorted(known, parsed.year[good]), comma)
             elif what == "rate":
                 rates, index = self.rates(figures["rate"])
-                columns.append(csvblocks.choices([f"{r:g}".encode() for r in rates.tolist()]
-                                                 or [b""], index))
+                fields += csvblocks.choices([f"{r:g}".encode() for r in rates.tolist()] or [b""],
+                                            index, comma)
             elif what == "error":
-                columns.append(csvblocks.choices([b""], numpy.zeros(len(good), numpy.int64)))
+                fields += csvblocks.choices([b""], numpy.zeros(len(good), numpy.int64), comma)
             else:
-                columns.append(csvblocks.integers(figures[what]))
-        return csvblocks.join_rows(columns, len(good))
+                fields += csvblocks.integers(figures[what], comma)
+        return csvblocks.join_rows(fields, len(good))
 
     def rates(self, rate):
         """(the distinct rates, the index of each row's): the rates of the tax years'

@@ -156,16 +156,21 @@ def _lowered_word(col, starts, ends):
 def _match(col, starts, ends, letters, digits=()):
     """(ok, code): cells that are one of the words, any case; the word's code."""
     raw, lowered, length = _lowered_word(col, starts, ends)
+    # Lowered, a cell of another length than the word differs from it in some byte (bit
+    # 0x20 is set on each of its bytes, the word's bytes before it are zero); as it is, a
+    # cell holding NULs may not: the digit words check the length.
     ok = numpy.zeros(len(starts), bool)
     code = numpy.zeros(len(starts), numpy.int64)
     for size, key, value in letters:
-        hit = (lowered == _U64(key)) & (length == size)
+        hit = lowered == _U64(key)
         ok |= hit
-        code[hit] = value
+        if value:
+            code |= hit * int(value)
     for size, key, value in digits:
         hit = (raw == _U64(key)) & (length == size)
         ok |= hit
-        code[hit] = value
+        if value:
+            code |= hit * int(value)
     return ok, code
 
 

@@ -11,22 +11,22 @@ quote) or that holds a carriage return outside a CRLF raises ``NotPlain``: the c
 that block with the csv module.
 
 Write: ``join_rows`` lays out rows whose cells need no quoting (the caller checks that) as
-one bytes object, each cell built as one or two 64-bit words and the padding squeezed out
-with one boolean mask, the layout ``csv.writer`` gives them with ``lineterminator="\\n"``.
+one bytes object, each cell built as 64-bit words stored at their place, the layout
+``csv.writer`` gives them with ``lineterminator="\\n"``.
 """
 import dataclasses
 
 import numpy
 
-from .columns import _TOP, PAD, TextColumn, words
+from .columns import PAD, TextColumn, words
 
 FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default: longer records go to the csv module
 _COMMA, _NEWLINE, _RETURN, _QUOTE = 44, 10, 13, 34
 _U64 = numpy.uint64
-_CLEAR_TOP = _U64(0x00FFFFFFFFFFFFFF)
+_NOT_LOW = _U64(0xFFFFFFFFFFFFFF00)
 _FOUR = numpy.array([int.from_bytes(f"{i:04d}".encode(), "little") for i in range(10_000)],
                     _U64)
-_POWERS = numpy.array([10 ** k for k in range(1, 16)], numpy.int64)
+_LENGTHS = numpy.array([len(str(i)) for i in range(10_000)], numpy.int64)
 
 
 class NotPlain(Exception):
@@ -106,12 +106,14 @@ def split(block: bytes, fields: int) -> Records:
     line = ranks + 1
     consumed = int(delimiters[terminators[-1]]) + 1 - PAD
     lines = int(ranks[-1]) + 1
-    if not kept.all():
+    no_blank_line = kept.all()
+    if not no_blank_line:
         line, plain, starts, ends, terminators = (
             line[kept], plain[kept], starts[kept], ends[kept], terminators[kept])
-    last = terminators[plain]
-    index = last[:, None] + numpy.arange(1 - fields, 1)
-    field_ends = delimiters[index]
+    if no_blank_line and plain.all():  # the usual block: the delimiters, row after row, are the fields' ends
+        field_ends = delimiters[:fields * len(plain)].reshape(-1, fields).copy()
+    else:
+        field_ends = delimiters[terminators[plain][:, None] + numpy.arange(1 - fields, 1)]
     field_ends[:, -1] = ends[plain]
     field_starts = numpy.empty_like(field_ends)
     field_starts[:, 0] = starts[plain]
@@ -125,82 +127,96 @@ def _no_records(data):
                    numpy.zeros((0, 1), numpy.int64), numpy.zeros((0, 1), numpy.int64))
 
 
-# Cells of the output: each gives (words, lengths): ``words`` (rows, m) holds the text
-# right-aligned in 8m - 1 bytes, a free last byte for the separator; ``lengths`` its size.
+# Cells of the output. Each function gives fields: (words, lengths), ``words`` (rows, m)
+# holding the field's bytes from its first one on (a comma, with ``comma``, then the
+# cell), ``lengths`` how many there are; the bytes after them do not matter.
 
-def cells_from(data: numpy.ndarray, starts, ends):
-    """Input cells, copied: their bytes read as the words ending where they end."""
-    lengths = ends - starts
-    m = (int(lengths.max()) + 1 + 7) // 8 if len(lengths) else 1
+def cells_from(data: numpy.ndarray, starts, ends, comma: bool):
+    """Input cells, copied: the words that start where they start (or a byte before,
+    where the comma goes)."""
+    first = starts - 1 if comma else starts
+    lengths = ends - first
+    m = max((int(lengths.max()) + 7) // 8, 1) if len(lengths) else 1
     every = words(data)
-    first = ends - 8 * m + 1
-    out = numpy.empty((len(ends), m), _U64)
+    out = numpy.empty((len(first), m), _U64)
     for j in range(m):
-        out[:, j] = every[numpy.maximum(first + 8 * j, 0)]  # words before the data: masked
-    return out, lengths
+        out[:, j] = every[first + 8 * j]
+    if comma:
+        out[:, 0] = (out[:, 0] & _NOT_LOW) | _U64(_COMMA)
+    return [(out, lengths)]
 
 
-def integers(values):
-    """Whole numbers from 0 to 10**15 - 1, in decimal."""
+def integers(values, comma: bool):
+    """Whole numbers from 0 to 10**14 - 1, in decimal: one field, or two where some are
+    10,000,000 or more (their last 7 digits the second field)."""
     values = numpy.asarray(values, numpy.int64)
-    lengths = numpy.maximum(numpy.searchsorted(_POWERS, values, side="right") + 1, 1)
-    low = values % 10_000_000  # the last 7 digits, then the separator's byte
-    last = (_FOUR[low // 10_000] >> _U64(8)) | (_FOUR[low % 10_000] << _U64(24))
     if not len(values) or values.max() < 10_000_000:
-        return last[:, None], lengths
-    high = values // 10_000_000
-    out = numpy.empty((len(values), 2), _U64)
-    out[:, 0] = _FOUR[high // 10_000] | (_FOUR[high % 10_000] << _U64(32))
-    out[:, 1] = last
-    return out, lengths
+        return [_digits(values, comma)]
+    high, low = numpy.divmod(values, 10_000_000)
+    big = high > 0
+    first = _digits(numpy.where(big, high, values), comma)
+    rest = _eight(low) >> _U64(8)  # the 7 digits, zero-padded
+    return [first, (rest[:, None], numpy.where(big, 7, 0))]
 
 
-def choices(texts, index):
+def _eight(values):
+    """Numbers below 10**8 as 8 digits, zero-padded, in a word."""
+    high = values // 10_000
+    return _FOUR[high] | (_FOUR[values - high * 10_000] << _U64(32))
+
+
+def _digits(values, comma):
+    """Numbers below 10**7 (below 10**8 without comma) as one field."""
+    high = values // 10_000
+    low = values - high * 10_000
+    lengths = numpy.where(high > 0, _LENGTHS[high] + 4, _LENGTHS[low])
+    word = (_FOUR[high] | (_FOUR[low] << _U64(32))) >> (_U64(64) - (lengths << 3).astype(_U64))
+    if comma:
+        return (word << _U64(8)) | _U64(_COMMA), lengths + 1
+    return word, lengths
+
+
+def choices(texts, index, comma: bool):
     """``texts[index[i]]`` on row i (texts: a short list of bytes)."""
-    m = (max(len(t) for t in texts) + 1 + 7) // 8
-    table = numpy.array([[int.from_bytes(t.rjust(8 * m - 1, b"\0")[8 * j:8 * j + 8].ljust(8, b"\0"),
-                                         "little") for j in range(m)] for t in texts], _U64)
+    texts = [(b"," if comma else b"") + t for t in texts]
+    m = max((max(len(t) for t in texts) + 7) // 8, 1)
+    table = numpy.array([[int.from_bytes(t.ljust(8 * m, b"\0")[8 * j:8 * j + 8], "little")
+                          for j in range(m)] for t in texts], _U64)
     lengths = numpy.array([len(t) for t in texts], numpy.int64)
-    return table[index], lengths[index]
+    return [(table[index], lengths[index])]
 
 
-def join_rows(columns, rows: int):
-    """The rows as CSV bytes: the cells of each row joined by commas, then a newline.
+def join_rows(fields, rows: int):
+    """The rows as CSV bytes: the fields of each row one after the other, then a newline.
 
-    ``columns``: (words, lengths) pairs from the functions above, in output order; no
-    cell may need quoting nor hold a NUL byte. Returns (bytes, offsets): row i is
+    ``fields``: (words, lengths) pairs from the functions above, in output order, the
+    first without a comma; no cell may need quoting. Returns (bytes, offsets): row i is
     bytes[offsets[i]:offsets[i+1]].
 
-    Each column takes as many bytes in every row as its longest cell and separator in
-    this block; its cells are right-aligned there, the bytes before them zero. A row is
-    then a few words built with shifts, and the zero bytes are squeezed out at the end.
+    Every word of every field is stored at its place in the output, 8 bytes at a time,
+    in order: what a word holds past its field is overwritten by the next field's.
     """
     offsets = numpy.zeros(rows + 1, numpy.int64)
     if not rows:
         return b"", offsets
-    widths = [int(lengths.max()) + 1 for _, lengths in columns]
-    out = numpy.zeros((rows, (sum(widths) + 7) // 8), _U64)
-    sizes = numpy.zeros(rows, numpy.int64)
-    at = 0  # where the column starts in the row
-    for number, ((cells, lengths), width) in enumerate(zip(columns, widths)):
-        m = cells.shape[1]
-        separator = _U64(_NEWLINE if number == len(columns) - 1 else _COMMA) << _U64(56)
-        first = 8 * m - width  # the column's first byte among its words' bytes
-        for j in range(first // 8, m):
-            word = cells[:, j]
-            if j == m - 1:
-                word = (word & _CLEAR_TOP) | separator
-            # Zero what is not the cell (or its separator) in this word.
-            word = word & _TOP[numpy.clip(lengths + 1 - 8 * (m - 1 - j), 0, 8)]
-            low = max(0, first - 8 * j)  # bytes of this word before the column
-            if low:
-                word = word >> _U64(8 * low)
-            index, shift = divmod(at + 8 * j + low - first, 8)
-            out[:, index] |= word << _U64(8 * shift)
-            if shift and 8 - low + shift > 8:
-                out[:, index + 1] |= word >> _U64(64 - 8 * shift)
-        sizes += lengths + 1
-        at += width
-    flat = out.view(numpy.uint8).reshape(-1)
+    fields = [(w if w.ndim == 2 else w[:, None], lengths) for w, lengths in fields]
+    fields.append((numpy.full((rows, 1), _NEWLINE, _U64), numpy.ones(rows, numpy.int64)))
+    sizes = fields[0][1].copy()
+    for _, lengths in fields[1:]:
+        sizes += lengths
     numpy.cumsum(sizes, out=offsets[1:])
-    return flat[flat != 0].tobytes(), offsets
+    count = sum(w.shape[1] for w, _ in fields)
+    values = numpy.empty((rows, count), _U64)
+    places = numpy.empty((rows, count), numpy.int64)
+    start = offsets[:-1].copy()  # where the field starts in the output
+    at = 0
+    for cells, lengths in fields:
+        for j in range(cells.shape[1]):
+            values[:, at] = cells[:, j]
+            places[:, at] = start + 8 * j if j else start
+            at += 1
+        start += lengths
+    total = int(offsets[-1])
+    out = numpy.zeros(total + 8 * max(w.shape[1] for w, _ in fields) + 8, numpy.uint8)
+    words(out)[places.reshape(-1)] = values.reshape(-1)
+    return out[:total].tobytes(), offsets
