@@ -114,15 +114,17 @@ class ParsedColumns:
 
 
 def _cells(col: TextColumn, starts, ends, long: int):
-    """(lo, hi): the last 8 bytes of each cell and the 8 before them, bytes outside the
-    cell zeroed; hi is None when no cell is longer than 8 bytes or ``long`` is 8."""
+    """(lo, hi, mask): the last 8 bytes of each cell and the 8 before them, bytes outside
+    the cell zeroed (``mask``: lo's bytes that are the cell's); hi is None when no cell is
+    longer than 8 bytes or ``long`` is 8."""
     length = ends - starts
     w = words(col.data)
-    lo = w[ends - 8] & _TOP[numpy.clip(length, 0, 8)]
+    mask = _TOP[numpy.clip(length, 0, 8)]
+    lo = w[ends - 8] & mask
     hi = None
     if long > 8 and len(length) and length.max() > 8:
         hi = w[ends - 16] & _TOP[numpy.clip(length - 8, 0, 8)]
-    return lo, hi
+    return lo, hi, mask
 
 
 def _digits(x):
@@ -134,8 +136,8 @@ def _digits(x):
 def _integers(col, starts, ends):
     """(ok, value): cells that are 1 to 12 ASCII digits, and their values."""
     length = ends - starts
-    lo, hi = _cells(col, starts, ends, 16)
-    x = (lo ^ _ZEROS) & _TOP[numpy.clip(length, 0, 8)]
+    lo, hi, mask = _cells(col, starts, ends, 16)
+    x = lo ^ (_ZEROS & mask)
     ok = (((x + _DIGIT_TEST) | x) & _HIGH_BITS) == 0
     value = _digits(x)
     if hi is not None:
@@ -149,8 +151,8 @@ def _integers(col, starts, ends):
 def _lowered_word(col, starts, ends):
     """The cell's (up to 8) bytes with bit 0x20 set on each: ASCII letters in lower case."""
     length = ends - starts
-    lo, _ = _cells(col, starts, ends, 8)
-    return lo, lo | (_LOWER & _TOP[numpy.clip(length, 0, 8)]), length
+    lo, _, mask = _cells(col, starts, ends, 8)
+    return lo, lo | (_LOWER & mask), length
 
 
 def _match(col, starts, ends, letters, digits=()):

@@ -1,6 +1,7 @@
 """impots-batch's block reader against the row-by-row impots-batch it replaced
 (batch_rows, a frozen copy): the same output bytes, exit status and stderr on varied
-files, read in blocks of every size; and memory that does not grow with the input."""
+files, read in blocks of every size, with one thread and two; and memory that does not
+grow with the input."""
 import io
 import random
 import sys
@@ -30,15 +31,17 @@ def same(tmp_path, capsys, monkeypatch):
         path.write_bytes(data)
         expected = outcome(batch_rows, path, options, capsys, out)
         for size in sizes:
-            with monkeypatch.context() as patch:
-                if size:
-                    patch.setattr(batch, "BLOCK_BYTES", size)
-                    patch.setattr(batch, "READ_BYTES", max(size // 3, 1))
-                got = outcome(batch, path, options, capsys, out)
-            if compare_output:
-                assert got == expected, f"block size {size}"
-            else:
-                assert got[:2] == expected[:2], f"block size {size}"
+            for workers in (1, 2):
+                with monkeypatch.context() as patch:
+                    patch.setattr(batch, "WORKERS", workers)
+                    if size:
+                        patch.setattr(batch, "BLOCK_BYTES", size)
+                        patch.setattr(batch, "READ_BYTES", max(size // 3, 1))
+                    got = outcome(batch, path, options, capsys, out)
+                if compare_output:
+                    assert got == expected, f"block size {size}, {workers} threads"
+                else:
+                    assert got[:2] == expected[:2], f"block size {size}, {workers} threads"
         return expected
     return check
 
