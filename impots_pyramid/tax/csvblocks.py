@@ -139,8 +139,8 @@ def cells_from(data: numpy.ndarray, starts, ends, comma: bool):
     m = max((int(lengths.max()) + 7) // 8, 1) if len(lengths) else 1
     every = words(data)
     out = numpy.empty((len(first), m), _U64)
-    for j in range(m):
-        out[:, j] = every[first + 8 * j]
+    for j in range(m):  # (words past a cell's end only need to exist)
+        out[:, j] = every[numpy.minimum(first + 8 * j, len(every) - 1) if j else first]
     if comma:
         out[:, 0] = (out[:, 0] & _NOT_LOW) | _U64(_COMMA)
     return [(out, lengths)]

@@ -161,7 +161,8 @@ CELLS = {
                " 30000 ", "", '"55,555"', "-5", "12345678", "123456789", "00000000000012"],
     "year": ["", "2019", "2020", "2021", "2024", "2026", "2018", " 2024", "abc", "  "],
     "rules": ["", "", "law", "course", "LAW", " Course ", "x"],
-    "id": ["a", "", '"x,y"', '"say ""hi"""', '"multi\nline"', "é", "a b"],
+    "id": ["a", "", '"x,y"', '"say ""hi"""', '"multi\nline"', "é", "a b", "long " * 30,
+           "\u5b57" * 40],
 }
 NAMES = {"married": ["married", "Marié", "MARIE"], "children": ["children", "enfants"],
          "salary": ["salary", "Salaire"], "year": ["year", "année"], "rules": ["rules"],
