@@ -477,26 +477,45 @@ class Batch:
     def lay_out(self, records, parsed, good, figures):
         """The output rows of the good records, laid out by numpy."""
         fields = []
+        texts = None  # the choices since the last other field: (their texts, their index)
+
+        def choose(options, index):
+            nonlocal texts
+            if texts is not None and len(texts[0]) * len(options) <= 64:  # one field for both
+                texts = ([a + b for a in texts[0] for b in options],
+                         texts[1] * len(options) + index)
+            else:
+                flush()
+                texts = (options, index)
+
+        def flush():
+            nonlocal texts
+            if texts is not None:
+                fields.extend(csvblocks.choices(*texts))
+                texts = None
+
         for number, (what, index) in enumerate(self.layout):
-            comma = number > 0
+            comma = b"," if number else b""
             if what == "cells":
+                flush()
                 fields += csvblocks.cells_from(records.data, records.field_starts[good, index[0]],
-                                               records.field_ends[good, index[1]], comma)
+                                               records.field_ends[good, index[1]], bool(comma))
             elif what == "married":
-                fields += csvblocks.choices([b"no", b"yes"],
-                                            parsed.married[good].astype(numpy.int64), comma)
+                choose([comma + b"no", comma + b"yes"], parsed.married[good].astype(numpy.int64))
             elif what == "year":
                 known = numpy.array(self.known_years)
-                fields += csvblocks.choices([str(y).encode() for y in self.known_years],
-                                            numpy.searchsorted(known, parsed.year[good]), comma)
+                choose([comma + str(y).encode() for y in self.known_years],
+                       numpy.searchsorted(known, parsed.year[good]))
             elif what == "rate":
                 rates, index = self.rates(figures["rate"])
-                fields += csvblocks.choices([f"{r:g}".encode() for r in rates.tolist()] or [b""],
-                                            index, comma)
+                choose([comma + f"{r:g}".encode() for r in rates.tolist()] or [comma], index)
             elif what == "error":
-                fields += csvblocks.choices([b""], numpy.zeros(len(good), numpy.int64), comma)
+                choose([comma], numpy.zeros(len(good), numpy.int64))
             else:
-                fields += csvblocks.integers(figures[what], comma)
+                flush()
+                fields += csvblocks.integers(figures[what], bool(comma))
+        choose([b"\n"], numpy.zeros(len(good), numpy.int64))
+        flush()
         return csvblocks.join_rows(fields, len(good))
 
     def rates(self, rate):

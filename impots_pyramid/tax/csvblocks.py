@@ -176,9 +176,8 @@ def _digits(values, comma):
     return word, lengths
 
 
-def choices(texts, index, comma: bool):
-    """``texts[index[i]]`` on row i (texts: a short list of bytes)."""
-    texts = [(b"," if comma else b"") + t for t in texts]
+def choices(texts, index):
+    """``texts[index[i]]`` on row i (texts: a short list of bytes, commas included)."""
     m = max((max(len(t) for t in texts) + 7) // 8, 1)
     table = numpy.array([[int.from_bytes(t.ljust(8 * m, b"\0")[8 * j:8 * j + 8], "little")
                           for j in range(m)] for t in texts], _U64)
@@ -187,11 +186,11 @@ def choices(texts, index, comma: bool):
 
 
 def join_rows(fields, rows: int):
-    """The rows as CSV bytes: the fields of each row one after the other, then a newline.
+    """The rows as CSV bytes: the fields of each row one after the other.
 
     ``fields``: (words, lengths) pairs from the functions above, in output order, the
-    first without a comma; no cell may need quoting. Returns (bytes, offsets): row i is
-    bytes[offsets[i]:offsets[i+1]].
+    first without a comma, the last ending with the newline (a choice); no cell may need
+    quoting. Returns (bytes, offsets): row i is bytes[offsets[i]:offsets[i+1]].
 
     Every word of every field is stored at its place in the output, 8 bytes at a time,
     in order: what a word holds past its field is overwritten by the next field's.
@@ -200,7 +199,6 @@ def join_rows(fields, rows: int):
     if not rows:
         return b"", offsets
     fields = [(w if w.ndim == 2 else w[:, None], lengths) for w, lengths in fields]
-    fields.append((numpy.full((rows, 1), _NEWLINE, _U64), numpy.ones(rows, numpy.int64)))
     sizes = fields[0][1].copy()
     for _, lengths in fields[1:]:
         sizes += lengths
