@@ -326,7 +326,8 @@ class Batch:
         self.all_rates = numpy.array(sorted({0.0}.union(
             *(params.rates for params in tax_years.values()))))
         self.rows = 0
-        self.failed = []
+        self.failed = 0  # rows
+        self.first_failed = []  # their line numbers, the first FIRST_FAILED_SHOWN
         self.line = 1  # lines read so far (the header's)
         last = {name: index for index, name in enumerate(header)}  # a dict row keeps the last
         self.field_index = {field: last[column] for field, column in self.columns.items()}
@@ -371,7 +372,8 @@ class Batch:
         """Write a block's output (a list of bytes), count its rows and failed lines."""
         for piece in pieces:
             self.write(piece)
-        self.failed.extend(failed)
+        self.failed += len(failed)
+        self.first_failed.extend(failed[:FIRST_FAILED_SHOWN - len(self.first_failed)])
         self.rows += rows
 
     def dict_row(self, values):
@@ -607,7 +609,8 @@ def read_header(source):
 
 
 def run(args, year, tax_years):
-    """Stream the input to the output; return (rows read, line numbers of failed rows)."""
+    """Stream the input to the output; return (rows read, rows failed, the first
+    FIRST_FAILED_SHOWN failed rows' line numbers)."""
     with open_input(args.input) as (source, binary):
         header, lines = read_header(source)
         batch = Batch(header, args, year, tax_years, None)
@@ -615,7 +618,7 @@ def run(args, year, tax_years):
             batch.write = write
             batch.line = lines
             batch.run(source, progress_bar(binary), binary)
-    return batch.rows, batch.failed
+    return batch.rows, batch.failed, batch.first_failed
 
 
 def main(argv=None):
@@ -627,7 +630,7 @@ def main(argv=None):
     except SystemExit as exc:  # --help, or a bad option (argparse has printed why)
         return exc.code
     try:
-        rows, failed = run(args, year, tax_years)
+        rows, failed, first_failed = run(args, year, tax_years)
     except UnreadableInput as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
@@ -640,10 +643,10 @@ def main(argv=None):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     if failed:
-        shown = ", ".join(str(n) for n in failed[:FIRST_FAILED_SHOWN])
-        more = ", ..." if len(failed) > FIRST_FAILED_SHOWN else ""
-        print(f"{PROG}: {len(failed)} of {rows} rows failed (see their error column); "
-              f"line{'s' if len(failed) > 1 else ''} {shown}{more}", file=sys.stderr)
+        shown = ", ".join(str(n) for n in first_failed)
+        more = ", ..." if failed > FIRST_FAILED_SHOWN else ""
+        print(f"{PROG}: {failed} of {rows} rows failed (see their error column); "
+              f"line{'s' if failed > 1 else ''} {shown}{more}", file=sys.stderr)
         return 1
     return 0
 
