@@ -24,9 +24,11 @@ FIELD_LIMIT = 131_072  # csv.field_size_limit()'s default: longer records go to 
 _COMMA, _NEWLINE, _RETURN, _QUOTE = 44, 10, 13, 34
 _U64 = numpy.uint64
 _NOT_LOW = _U64(0xFFFFFFFFFFFFFF00)
-_FOUR = numpy.array([int.from_bytes(f"{i:04d}".encode(), "little") for i in range(10_000)],
-                    _U64)
-_LENGTHS = numpy.array([len(str(i)) for i in range(10_000)], numpy.int64)
+_NUMBERS = numpy.arange(10_000, dtype=_U64)
+# _FOUR[i]: i as 4 ASCII digits, zero-padded, first digit in the word's first byte.
+_FOUR = sum(((_NUMBERS // _U64(10 ** (3 - k)) % _U64(10)) + _U64(48)) << _U64(8 * k)
+            for k in range(4))
+_LENGTHS = 1 + sum((_NUMBERS >= _U64(10 ** k)).astype(numpy.int64) for k in (1, 2, 3))
 
 
 class NotPlain(Exception):
