@@ -4,8 +4,8 @@ Read: ``split`` finds the records of a block of UTF-8 bytes and, for the plain o
 quote character, as many fields as the header), where each field starts and ends. It
 follows the csv module's reading (dialect excel, as ``csv.reader`` reads a file opened
 with ``newline=""``): the line numbers are its ``line_num``; a record that is not plain
-(quoted cells, too few or too many fields) is left to the caller, who reads its text with
-the csv module itself. A block whose quoting the csv module would read differently from a
+(quoted cells, too few or too many fields, a NUL byte, longer than the csv module's field
+limit) is left to the caller, who reads its text with the csv module itself. A block whose quoting the csv module would read differently from a
 plain count of quote characters (a quote inside an unquoted cell, text after a closing
 quote) or that holds a carriage return outside a CRLF raises ``NotPlain``: the caller reads
 that block with the csv module.
