@@ -169,6 +169,12 @@ def _eight(values):
 
 def _digits(values, comma):
     """Numbers below 10**7 (below 10**8 without comma) as one field."""
+    if not len(values) or values.max() < 10_000:  # (discounts, reductions: one table look-up)
+        lengths = _LENGTHS[values]
+        word = _FOUR[values] >> (_U64(32) - (lengths << 3).astype(_U64))
+        if comma:
+            return (word << _U64(8)) | _U64(_COMMA), lengths + 1
+        return word, lengths
     high = values // 10_000
     low = values - high * 10_000
     lengths = numpy.where(high > 0, _LENGTHS[high] + 4, _LENGTHS[low])
