@@ -453,6 +453,9 @@ class Batch:
         pieces.append(text[offsets[done]:] if done else text)
         return pieces, failed, len(records.line)
 
+    def split_block(self, block, first_line):
+        return self.block(csvblocks.split(block, len(self.header)), first_line)
+
     def compute(self, parsed, good):
         """The engine's figures for the good rows: one call per (year, rules)."""
         every = len(good) == len(parsed.bad)
@@ -529,8 +532,9 @@ class Batch:
         return numpy.unique(rate, return_inverse=True)
 
     def run(self, source, bar, binary):
-        """All the blocks: split here, in order; computed here or, with two threads
-        (see workers), by a pool, at most three blocks ahead of the writing; written here,
+        """All the blocks: computed here or, with two threads (see workers), by a pool,
+        at most three blocks ahead of the writing (split by the pool too when no quote
+        or carriage return can make a line end other than a record's end); written here,
         in order. A block the csv module must read waits for those before it."""
         self.start()
         threads = workers()
@@ -551,6 +555,13 @@ class Batch:
                 block = source.block(BLOCK_BYTES)
                 if block is None:
                     break
+                if pool is not None and block.endswith(b"\n") and not (
+                        b'"' in block or b"\r" in block):
+                    # Every line end ends a record: the pool splits it too.
+                    first_line, self.line = self.line, self.line + block.count(b"\n")
+                    ahead.append(pool.submit(self.split_block, block, first_line))
+                    write_ahead(threads)
+                    continue
                 try:
                     records = csvblocks.split(block, len(self.header))
                 except csvblocks.NotPlain:
