@@ -412,63 +412,69 @@ class Batch:
     def block(self, records, first_line):
         """The output of the complete records of a block, whose first line follows line
         ``first_line``: (bytes to write, line numbers of failed rows, rows). No side effect:
-        blocks may be computed in other threads."""
+        blocks may be computed in other threads.
+
+        Every record split into fields is computed and laid out by numpy, the bad ones
+        too (with the default year and rules; cheaper than leaving them out); then the
+        bad ones' bytes are replaced by their row-by-row output, and the records not split
+        into fields are put in their place.
+        """
         if not len(records.line):  # blank lines only
             return [], [], 0
         plain = numpy.flatnonzero(records.plain)
         parsed = parse_columns(
             **{field: records.column(index) for field, index in self.field_index.items()},
             known_years=self.known_years, default_year=self.year, default_rules=self.args.rules)
-        good = numpy.flatnonzero(~parsed.bad)
-        figures = self.compute(parsed, good)
-        negative = numpy.zeros(len(good), bool)
-        for name in FIGURES[:-1]:
-            negative |= (figures[name] < 0) | (figures[name] >= 10 ** 14)
-        if negative.any():  # never seen; csvblocks.integers writes no sign
-            good, figures = good[~negative], {k: v[~negative] for k, v in figures.items()}
-        fast = numpy.zeros(len(records.line), bool)
-        fast[plain[good]] = True
-        text, offsets = self.lay_out(records, parsed, good, figures)
+        if parsed.errors:
+            parsed.year[parsed.bad] = self.year
+            parsed.rules[parsed.bad] = RULE_NAMES.index(self.args.rules)
+        figures = self.compute(parsed)
+        replaced = parsed.bad.copy()
+        for name in FIGURES[:-1]:  # never seen; csvblocks.integers writes no sign
+            replaced |= (figures[name] < 0) | (figures[name] >= 10 ** 14)
+        text, offsets = self.lay_out(records, parsed, figures)
 
         # The other records, in order: bad rows (their message is known), the rows not
-        # split into fields (read by the csv module), rows with a negative figure.
-        entries, places = [], numpy.flatnonzero(~fast)
-        at = numpy.minimum(numpy.searchsorted(plain, places), max(len(plain) - 1, 0))
-        for record, i in zip(places.tolist(), at.tolist()):
-            if not len(plain) or plain[i] != record:
-                text_row = io.StringIO(records.text(record), newline="")
-                row, parsed_row = self.parsed_row(self.dict_row(next(csv.reader(text_row), [])))
-            else:
+        # split into fields (read by the csv module), rows with a figure out of range.
+        others = numpy.ones(len(records.line), bool)
+        others[plain[~replaced]] = False
+        entries, places = [], numpy.flatnonzero(others)
+        before = numpy.searchsorted(plain, places)  # plain records before each
+        in_plain = numpy.zeros(len(places), bool)
+        if len(plain):
+            in_plain = plain[numpy.minimum(before, len(plain) - 1)] == places
+        for record, i, split in zip(places.tolist(), before.tolist(), in_plain.tolist()):
+            if split:
                 row = self.dict_row(records.text(record).split(","))  # no quote in it
                 parsed_row = parsed.messages(i) if parsed.bad[i] else self.parsed_row(row)[1]
+            else:
+                text_row = io.StringIO(records.text(record), newline="")
+                row, parsed_row = self.parsed_row(self.dict_row(next(csv.reader(text_row), [])))
             entries.append((first_line + int(records.line[record]), row, parsed_row))
         pieces, failed, done = [], [], 0
         if entries:
             texts, failed = self.rows_text(entries)
-            before = numpy.searchsorted(numpy.flatnonzero(fast), places).tolist()
-            for upto, row_text in zip(before, texts):
-                pieces.append(text[offsets[done]:offsets[upto]])
+            for i, split, row_text in zip(before.tolist(), in_plain.tolist(), texts):
+                pieces.append(text[done:offsets[i]])
                 pieces.append(row_text.encode("utf-8"))
-                done = upto
-        pieces.append(text[offsets[done]:] if done else text)
+                done = offsets[i + 1] if split else offsets[i]
+        pieces.append(text[done:] if done else text)
         return pieces, failed, len(records.line)
 
     def split_block(self, block, first_line):
         return self.block(csvblocks.split(block, len(self.header)), first_line)
 
-    def compute(self, parsed, good):
-        """The engine's figures for the good rows: one call per (year, rules)."""
-        every = len(good) == len(parsed.bad)
+    def compute(self, parsed):
+        """The engine's figures for every row: one call per (year, rules)."""
         married, children, salary, year, rules = (
-            a if every else a[good] for a in (parsed.married, parsed.children, parsed.salary,
-                                              parsed.year, parsed.rules))
+            parsed.married, parsed.children, parsed.salary, parsed.year, parsed.rules)
         key = year * len(RULE_NAMES) + rules
         if not len(key) or key.min() == key.max():
             groups = key[:1]
         else:
             low = int(key.min())
             groups = numpy.flatnonzero(numpy.bincount(key - low)) + low
-        figures = {name: numpy.zeros(len(good), numpy.float64 if name == "rate" else numpy.int64)
+        figures = {name: numpy.zeros(len(key), numpy.float64 if name == "rate" else numpy.int64)
                    for name in FIGURES}
         for group in groups.tolist():
             group_year, group_rules = divmod(group, len(RULE_NAMES))
@@ -479,8 +485,8 @@ class Batch:
                 figures[name][rows] = result[name]
         return figures
 
-    def lay_out(self, records, parsed, good, figures):
-        """The output rows of the good records, laid out by numpy."""
+    def lay_out(self, records, parsed, figures):
+        """The output rows of the records split into fields, laid out by numpy."""
         fields = []
         texts = None  # the choices since the last other field: (their texts, their index)
 
@@ -503,25 +509,25 @@ class Batch:
             comma = b"," if number else b""
             if what == "cells":
                 flush()
-                fields += csvblocks.cells_from(records.data, records.field_starts[good, index[0]],
-                                               records.field_ends[good, index[1]], bool(comma))
+                fields += csvblocks.cells_from(records.data, records.field_starts[:, index[0]],
+                                               records.field_ends[:, index[1]], bool(comma))
             elif what == "married":
-                choose([comma + b"no", comma + b"yes"], parsed.married[good].astype(numpy.int64))
+                choose([comma + b"no", comma + b"yes"], parsed.married.astype(numpy.int64))
             elif what == "year":
                 known = numpy.array(self.known_years)
                 choose([comma + str(y).encode() for y in self.known_years],
-                       numpy.searchsorted(known, parsed.year[good]))
+                       numpy.searchsorted(known, parsed.year))
             elif what == "rate":
                 rates, index = self.rates(figures["rate"])
                 choose([comma + f"{r:g}".encode() for r in rates.tolist()] or [comma], index)
             elif what == "error":
-                choose([comma], numpy.zeros(len(good), numpy.int64))
+                choose([comma], numpy.zeros(len(parsed.bad), numpy.int64))
             else:
                 flush()
                 fields += csvblocks.integers(figures[what], bool(comma))
-        choose([b"\n"], numpy.zeros(len(good), numpy.int64))
+        choose([b"\n"], numpy.zeros(len(parsed.bad), numpy.int64))
         flush()
-        return csvblocks.join_rows(fields, len(good))
+        return csvblocks.join_rows(fields, len(parsed.bad))
 
     def rates(self, rate):
         """(the distinct rates, the index of each row's): the rates of the tax years'
