@@ -11,6 +11,7 @@ quoted cells, too few or too many cells; and whole blocks whose quoting the csv 
 reads in its own way (a quote inside an unquoted cell) or with a lone carriage return.
 """
 import argparse
+import codecs
 import collections
 import concurrent.futures
 import contextlib
@@ -271,6 +272,12 @@ def open_output(name):
     """A function writing bytes to the output."""
     if name == "-":
         stream = sys.stdout
+        binary = getattr(stream, "buffer", None)
+        if (binary is not None and os.linesep == "\n"
+                and codecs.lookup(stream.encoding or "ascii").name == "utf-8"):
+            stream.flush()  # the bytes as the text layer would write them, without it
+            yield binary.write
+            return
         yield lambda data: stream.write(data.decode("utf-8"))
         return
     try:
