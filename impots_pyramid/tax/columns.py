@@ -293,7 +293,8 @@ def parse_columns(married: TextColumn, children: TextColumn, salary: TextColumn,
         salary_value[row] = household.salary
         year_value[row] = calculation.year
         rules_value[row] = RULES_CODE[calculation.rules]
-    for array in (married_value, children_value, salary_value, year_value, rules_value):
-        array[bad] = 0
+    if errors:
+        for array in (married_value, children_value, salary_value, year_value, rules_value):
+            array[bad] = 0
     return ParsedColumns(married_value.astype(bool), children_value, salary_value,
                          year_value, rules_value, bad, errors, len(slow_rows))
