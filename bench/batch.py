@@ -154,7 +154,8 @@ def main(argv=None):
             old, cpu, status = best(1, lambda: in_process(batch_rows, path, folder / "old.csv"))
             rows.append(("old impots-batch, in process", old, cpu, f"exit {status}"))
             same = (folder / "old.csv").read_bytes() == output.read_bytes()
-            rows.append(("", None, None, f"old and new outputs {'identical' if same else 'DIFFER'}"))
+            rows.append(("", None, None,
+                         f"old and new outputs {'identical' if same else 'DIFFER'}"))
 
         print(f"{'':30} {'wall':>9} {'x csv':>7} {'CPU':>8} {'x csv':>7}")
         for name, seconds, cpu, note in rows:

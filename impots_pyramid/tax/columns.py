@@ -20,7 +20,7 @@ from .households import (
     MAX_CHILDREN, MAX_SALARY, RULE_NAMES, InvalidInput, _MARRIED_WORDS, parse_calculation,
 )
 
-PAD = 16  # bytes a TextColumn keeps before its first cell: cells are read as words ending at their end
+PAD = 16  # bytes a TextColumn keeps before its first cell (read as words ending at its end)
 _U64 = numpy.uint64
 # TOP[k]: the top (last in memory) k bytes of a little-endian word set.
 _TOP = numpy.array([0] + [((1 << (8 * k)) - 1) << (8 * (8 - k)) for k in range(1, 9)], _U64)

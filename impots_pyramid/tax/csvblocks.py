@@ -5,10 +5,11 @@ quote character, as many fields as the header), where each field starts and ends
 follows the csv module's reading (dialect excel, as ``csv.reader`` reads a file opened
 with ``newline=""``): the line numbers are its ``line_num``; a record that is not plain
 (quoted cells, too few or too many fields, a NUL byte, longer than the csv module's field
-limit) is left to the caller, who reads its text with the csv module itself. A block whose quoting the csv module would read differently from a
-plain count of quote characters (a quote inside an unquoted cell, text after a closing
-quote) or that holds a carriage return outside a CRLF raises ``NotPlain``: the caller reads
-that block with the csv module.
+limit) is left to the caller, who reads its text with the csv module itself. A block
+whose quoting the csv module would read differently from a plain count of quote
+characters (a quote inside an unquoted cell, text after a closing quote) or that holds a
+carriage return outside a CRLF raises ``NotPlain``: the caller reads that block with the
+csv module.
 
 Write: ``join_rows`` lays out rows whose cells need no quoting (the caller checks that) as
 one bytes object, each cell built as 64-bit words stored at their place, the layout
@@ -51,7 +52,8 @@ class Records:
 
     def text(self, record: int) -> str:
         """A record's text, to read with the csv module."""
-        return bytes(self.data[self.record_starts[record]:self.record_ends[record]]).decode("utf-8")
+        start, end = self.record_starts[record], self.record_ends[record]
+        return bytes(self.data[start:end]).decode("utf-8")
 
     def column(self, field: int, rows=None) -> TextColumn:
         starts, ends = self.field_starts[:, field], self.field_ends[:, field]
@@ -112,7 +114,7 @@ def split(block: bytes, fields: int) -> Records:
     if not no_blank_line:
         line, plain, starts, ends, terminators = (
             line[kept], plain[kept], starts[kept], ends[kept], terminators[kept])
-    if no_blank_line and plain.all():  # the usual block: the delimiters, row after row, are the fields' ends
+    if no_blank_line and plain.all():  # the usual block: the delimiters are the fields' ends
         field_ends = delimiters[:fields * len(plain)].reshape(-1, fields).copy()
     else:
         field_ends = delimiters[terminators[plain][:, None] + numpy.arange(1 - fields, 1)]
