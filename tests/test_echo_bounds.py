@@ -32,7 +32,7 @@ def test_a_problem_document_quotes_a_100_kb_query_shortened(testapp):
 
 def test_a_batch_problem_quotes_values_shortened(testapp):
     body = '[{"married": "' + "m" * 100 + '", "children": 1, "salary": 1}]'
-    answer = testapp.post(f"/api/tax-years/2019/tax", body, status=400, headers={
+    answer = testapp.post("/api/tax-years/2019/tax", body, status=400, headers={
         **basic(TEST_USER, TEST_PASSWORD), "Content-Type": "application/json"})
     assert answer.json["errors"][0]["value"] == f"{'m' * 40}… (100 characters)"
 

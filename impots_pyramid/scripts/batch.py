@@ -28,8 +28,10 @@ from impots_pyramid.tax import (
 )
 from impots_pyramid.tax import csvblocks
 from impots_pyramid.tax.columns import parse_columns
-from impots_pyramid.tax.course import COURSE_TAX_YEAR
-from impots_pyramid.tax.households import FIELD_ALIASES, RULE_NAMES, parse_married, parse_year
+from impots_pyramid.tax.households import parse_married, parse_year
+from impots_pyramid.tax.vocabulary import (
+    COURSE_TAX_YEAR, DEFAULT_RULES, FIELD_ALIASES, RULE_NAMES, yes_no,
+)
 
 PROG = "impots-batch"
 CHUNK_ROWS = 10_000  # rows of the row-by-row path computed together
@@ -81,7 +83,7 @@ def build_parser(years):
         help=f"tax year of the rows without one ({listed}); default: the latest, "
              f"{max(years)}, or {COURSE_TAX_YEAR} with --rules course (the only year it has)")
     parser.add_argument(
-        "--rules", choices=RULE_NAMES, default="law",
+        "--rules", choices=RULE_NAMES, default=DEFAULT_RULES,
         help="rule set: law (the statutory computation, default) or course (the course's "
              f"algorithm, tax year {COURSE_TAX_YEAR} only)")
     parser.add_argument("input", nargs="?", default="-", metavar="INPUT",
@@ -162,10 +164,10 @@ def output_row(row, parsed, figures, columns):
     if figures is None:
         out.update(dict.fromkeys(FIGURES, ""), error=parsed)
         with contextlib.suppress(InvalidInput):  # married as yes/no even on a failed row
-            out[columns["married"]] = "yes" if parse_married(row.get(columns["married"])) else "no"
+            out[columns["married"]] = yes_no(parse_married(row.get(columns["married"])))
         out.setdefault(year_column, "")  # an input year stays as typed
     else:
-        out[columns["married"]] = "yes" if parsed.household.married else "no"
+        out[columns["married"]] = yes_no(parsed.household.married)
         out.update(figures, error="")
         out[year_column] = parsed.year
     return out

@@ -15,10 +15,8 @@ from typing import Iterable, Optional, Sequence
 
 import numpy
 
-from .course import COURSE_TAX_YEAR
-from .households import (
-    MAX_CHILDREN, MAX_SALARY, RULE_NAMES, InvalidInput, _MARRIED_WORDS, parse_calculation,
-)
+from .households import InvalidInput, parse_calculation
+from .vocabulary import COURSE_TAX_YEAR, MARRIED_WORDS, MAX_CHILDREN, MAX_SALARY, RULE_NAMES
 
 PAD = 16  # bytes a TextColumn keeps before its first cell (read as words ending at its end)
 _U64 = numpy.uint64
@@ -44,9 +42,9 @@ def _right_aligned(text: bytes) -> int:
 
 # Words of the vectorised checks: letters compared with bit 0x20 set (any case), digits as is.
 _MARRIED_LETTERS = [(len(w), _right_aligned(w.encode()), v)
-                    for w, v in _MARRIED_WORDS.items() if w.isalpha()]
+                    for w, v in MARRIED_WORDS.items() if w.isalpha()]
 _MARRIED_DIGITS = [(len(w), _right_aligned(w.encode()), v)
-                   for w, v in _MARRIED_WORDS.items() if not w.isalpha()]
+                   for w, v in MARRIED_WORDS.items() if not w.isalpha()]
 _RULE_LETTERS = [(len(w), _right_aligned(w.encode()), RULES_CODE[w]) for w in RULE_NAMES]
 
 
