@@ -9,19 +9,22 @@ imports nothing of the application.
 """
 import logging
 
-from pyramid.config import Configurator
-from sqlalchemy.exc import DBAPIError
-
-from .models import migrations
-from .settings import ConfigurationError, normalize
-
 log = logging.getLogger(__name__)
+
+# Pyramid, SQLAlchemy and Alembic are imported by the functions that need them, not by
+# the package: impots-batch imports impots_pyramid.tax and should not pay for the web's
+# start-up (a quarter of a second).
 
 
 def check_schema(engine, config_file) -> None:
     """Refuse to start on a database that is not at the latest migration, saying what to
     run (every request would fail); a database that does not answer yet is only logged:
     it may come up later, and /health will say so meanwhile."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .models import migrations
+    from .settings import ConfigurationError
+
     try:
         with engine.connect() as connection:
             lag = migrations.schema_lag(connection)
@@ -36,6 +39,10 @@ def check_schema(engine, config_file) -> None:
 
 def main(global_config, **settings):
     """The paste entry point: returns the WSGI application."""
+    from pyramid.config import Configurator
+
+    from .settings import normalize
+
     with Configurator(settings=normalize(settings)) as config:
         config.include(".models")
         config.include(".services")
