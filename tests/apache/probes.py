@@ -80,7 +80,9 @@ class RedisMonitor:
         return self
 
     def __exit__(self, *exc_info):
-        client = redis.Redis.from_url(self.url)
+        # Database 0: no SELECT of its own in the record of the monitored database.
+        parts = urllib.parse.urlsplit(self.url)
+        client = redis.Redis.from_url(urllib.parse.urlunsplit(parts._replace(path="/0")))
         try:
             client.echo(END_MARK)  # everything sent before it has been recorded
         finally:
