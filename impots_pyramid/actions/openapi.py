@@ -150,7 +150,10 @@ def action_paths(settings, years) -> dict:
     described = descriptions(settings, years)
     paths = {}
     for action in ACTIONS.values():
-        item = operation(action, described[action.name])
+        # A new action is described by its row alone until it gets words of its own.
+        item = operation(action, described.get(action.name, {
+            "summary": action.name.replace("-", " "),
+            "answers": {"200": f"{action.success}"}}))
         paths[prefix + action.pattern] = {method.lower(): item
                                           for method in action.methods(settings["impots.csrf"])}
     return paths
