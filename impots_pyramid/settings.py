@@ -27,6 +27,7 @@ DEFAULTS = {
     "impots.url_prefix": "",
     "impots.csrf": "true",
     "impots.session_timeout": "7200",
+    # impots.anonymous_session_timeout: 600, or impots.session_timeout if shorter (normalize).
     "impots.batch_max": "100000",
     "impots.max_body_bytes": str(8 * 1024 * 1024),
     # Simulations one session may hold: one full batch (impots.batch_max) fits.
@@ -62,6 +63,7 @@ def normalize(settings: dict, environ=None) -> dict:
             result[key] = int(result[key])
         except (TypeError, ValueError):
             raise ConfigurationError(f"setting {key} must be a whole number, not {result[key]!r}")
+    check_anonymous_timeout(result)
     if result["impots.max_simulations"] < 1:
         raise ConfigurationError("setting impots.max_simulations must be at least 1, "
                                  f"not {result['impots.max_simulations']}")
@@ -77,6 +79,30 @@ def normalize(settings: dict, environ=None) -> dict:
         raise ConfigurationError("no database: set sqlalchemy.url in the ini or IMPOTS_DATABASE_URL")
     check_secret(result)
     return result
+
+
+# Seconds a session with no logged-in user lives idle: ten minutes are plenty to read the
+# login page and type a password (a client's init-session then authenticate-user takes
+# milliseconds), and bound what sessions nobody logs in to can hold in Redis to the
+# init-sessions of the last ten minutes, a twelfth of the two hours of a logged-in one.
+ANONYMOUS_SESSION_TIMEOUT = 600
+
+
+def check_anonymous_timeout(result: dict) -> None:
+    """``impots.anonymous_session_timeout``: a whole number of seconds from 1 to
+    ``impots.session_timeout``; unset, 600 or the session timeout if shorter."""
+    key, timeout = "impots.anonymous_session_timeout", result["impots.session_timeout"]
+    value = result.get(key)
+    if value is None or str(value).strip() == "":
+        result[key] = min(ANONYMOUS_SESSION_TIMEOUT, timeout)
+        return
+    try:
+        result[key] = int(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"setting {key} must be a whole number, not {value!r}")
+    if not 1 <= result[key] <= timeout:
+        raise ConfigurationError(f"setting {key} must be from 1 to impots.session_timeout "
+                                 f"({timeout}), not {result[key]}")
 
 
 HOST_ENTRY = re.compile(r"^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$")

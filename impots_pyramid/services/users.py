@@ -92,7 +92,9 @@ def log_in(request, login: str, password: str) -> None:
     """Check the credentials, then rotate the session (no session fixation) and give it a
     new CSRF token. The response type stays; the simulations stay when the same user logs
     in again (while the session's owner row exists: an ended session's key is never
-    reused), and are ended when another user takes the session over."""
+    reused), and are ended when another user takes the session over. The session takes
+    the logged-in timeout (``impots.session_timeout``): until now it had the short one of
+    a session nobody logged in to (web.sessions, which registers ``session_logged_in``)."""
     check_login(request, login, password)
     session = request.session
     previous_user = session.get(session_keys.USER)
@@ -104,6 +106,7 @@ def log_in(request, login: str, password: str) -> None:
     session.update(kept)
     simulations.ensure_session_owner(request.dbsession, session)
     remember(request, login)
+    request.registry["session_logged_in"](session)
     new_csrf_token(request)
 
 
