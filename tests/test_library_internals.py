@@ -39,7 +39,8 @@ SESSION_FLUSH = "impots_pyramid's session flush tween (impots_pyramid/web/sessio
 TRANSACTIONS = ("impots_pyramid's per-session transaction events "
                 "(impots_pyramid/models/transactions.py)")
 
-# What web/sessions.py's redis_session_factory passes (the factory's documented options).
+# What web/sessions.py's redis_session_factory gives a logged-in session (the factory makes
+# new ones with impots.anonymous_session_timeout; login adjusts it to these).
 FACTORY_OPTIONS = dict(
     timeout=7260, timeout_trigger=7200, python_expires=True, cookie_name="impots_session",
     cookie_secure=False, cookie_httponly=True, cookie_samesite="Lax", cookie_on_exception=True,
@@ -84,10 +85,10 @@ class RecordingRedis(redis.Redis):
         return super().pipeline(*args, **kwargs)
 
 
-def session_factory(client):
+def session_factory(client, **options):
     try:
         return RedisSessionFactory("s" * 64, redis_client_callable=lambda request, **_: client,
-                                   **FACTORY_OPTIONS)
+                                   **{**FACTORY_OPTIONS, **options})
     except TypeError as exc:
         pytest.fail(f"RedisSessionFactory refuses the options web/sessions.py gives it: {exc}")
 
@@ -296,3 +297,20 @@ def test_status_while_committing_is_committing(database):
     assert seen == ["Committing"], (
         f"the session's before_commit saw the transaction's status {seen}, not 'Committing': "
         f"{TRANSACTIONS} refuses commits outside the manager by that test")
+
+
+@pytest.mark.redis
+def test_a_session_timeout_can_be_adjusted_at_login(recording_redis):
+    """web/sessions.py gives a session that logs in the long timeout with the library's
+    adjust_session_timeout: the next write carries it, in the key's TTL too."""
+    factory = session_factory(recording_redis, timeout=600)
+    request = Request.blank("/")
+    session = factory(request)
+    session["login"] = "admin"
+    assert callable(getattr(session, "adjust_session_timeout", None)), (
+        "pyramid_session_redis's RedisSession.adjust_session_timeout is gone: "
+        "impots_pyramid/web/sessions.py gives logged-in sessions their timeout with it")
+    session.adjust_session_timeout(7260)
+    state_of(session).dont_refresh = True
+    session._deferred_callback(request)
+    assert 7200 < recording_redis.ttl(session.session_id_safecheck) <= 7260
