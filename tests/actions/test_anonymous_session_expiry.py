@@ -6,16 +6,10 @@ Redis: a new session's key has the short TTL, and takes the long one at login (t
 own write). Cookie: the cookie's own expiry check uses the short timeout while the session
 has no user. For json sessions (the action API) and html ones (the pages) alike.
 """
-import types
 
 import pytest
-import redis
 import webtest
-from pyramid import session as pyramid_session
-from pyramid_session_redis import session as redis_session
-from pyramid_session_redis import util as redis_session_util
 
-from impots_pyramid.web import sessions
 from tests.actions.client import ActionClient
 from tests.helpers import TEST_PASSWORD, TEST_USER, csrf_token, start
 
@@ -24,45 +18,7 @@ ANONYMOUS = 600  # the default anonymous timeout
 HOST = {"HTTP_HOST": "example.com"}
 
 
-@pytest.fixture
-def cookie_clock(monkeypatch):
-    """The clock of Pyramid's cookie sessions and of the anonymous check, moved by the test."""
-    start_time = float(int(pyramid_session.time.time()))
-    now = {"offset": 0}
-    clock = types.SimpleNamespace(time=lambda: start_time + now["offset"])
-    monkeypatch.setattr(pyramid_session, "time", clock)
-    monkeypatch.setattr(sessions, "time", clock)
 
-    def at(offset):
-        now["offset"] = offset
-
-    return at
-
-
-@pytest.fixture
-def redis_clock(monkeypatch):
-    """The session library's clock (whole seconds), moved by the test."""
-    start_time = redis_session_util.int_time()
-    now = {"offset": 0}
-
-    def int_time():
-        return start_time + now["offset"]
-
-    monkeypatch.setattr(redis_session, "int_time", int_time)
-    monkeypatch.setattr(redis_session_util, "int_time", int_time)
-
-    def at(offset):
-        now["offset"] = offset
-
-    return at
-
-
-@pytest.fixture
-def store(redis_url):
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()  # one session in it: the test's
-    yield client
-    client.close()
 
 
 def the_key(store) -> bytes:

@@ -4,10 +4,8 @@ after their last request, at most a minute more.
 The cookie's renewal time is rewritten at most once a minute (fewer Set-Cookie headers),
 so it can lag the last request by up to a minute; the timeout must count that minute in.
 """
-import types
 
 import pytest
-from pyramid import session as pyramid_session
 
 from tests.actions.client import ActionClient
 
@@ -15,40 +13,30 @@ TIMEOUT = 7200  # the default; its refresh window is 60 s
 HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """Pyramid's cookie session clock, moved by the test."""
-    start = float(int(pyramid_session.time.time()))
-    now = {"offset": 0}
-    monkeypatch.setattr(pyramid_session, "time",
-                        types.SimpleNamespace(time=lambda: start + now["offset"]))
-
-    def at(offset):
-        now["offset"] = offset
-
-    return at
-
 
 @pytest.fixture
-def client(make_app, clock, response_type):
+def client(make_app, cookie_clock, response_type):
     app = make_app(**{"session.type": "cookie", "impots.session_timeout": str(TIMEOUT)})
     client = ActionClient(app, response_type)
     client.start()
     return client
 
 
-def test_a_cookie_session_outlives_its_last_request_by_the_whole_timeout(client, clock):
+def test_a_cookie_session_outlives_its_last_request_by_the_whole_timeout(client,
+                                                                       cookie_clock):
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300  # notes activity: a new cookie
-    clock(59)  # within the minute, nothing changed: the cookie and its time are not rewritten
+    # Within the minute, nothing changed: the cookie and its time are not rewritten.
+    cookie_clock(59)
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
-    clock(59 + TIMEOUT)  # idle for exactly the timeout since that last request
+    cookie_clock(59 + TIMEOUT)  # idle for exactly the timeout since that last request
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (200, 500)
     assert len(data["response"]) == 2
 
 
-def test_a_cookie_session_is_refused_once_its_timeout_and_window_are_past(client, clock):
+def test_a_cookie_session_is_refused_once_its_timeout_and_window_are_past(client,
+                                                                        cookie_clock):
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
-    clock(TIMEOUT + 61)
+    cookie_clock(TIMEOUT + 61)
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (400, 101)

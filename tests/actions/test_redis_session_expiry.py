@@ -8,9 +8,6 @@ request, and is refused after that even while Redis still holds it.
 import json
 
 import pytest
-import redis
-from pyramid_session_redis import session as redis_session
-from pyramid_session_redis import util as redis_session_util
 
 from tests.actions.client import ActionClient
 from tests.apache.probes import RedisMonitor, redis_db
@@ -21,38 +18,12 @@ TIMEOUT = 7200  # the default; its refresh window is 60 s
 HOUSEHOLD = {"married": "yes", "children": "2", "salary": "55555"}
 
 
-@pytest.fixture
-def store(redis_url):
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()  # one session in it: the test's
-    yield client
-    client.close()
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """The session library's clock (whole seconds), moved by the test."""
-    start = redis_session_util.int_time()
-    now = {"offset": 0}
-
-    def int_time():
-        return start + now["offset"]
-
-    monkeypatch.setattr(redis_session, "int_time", int_time)
-    monkeypatch.setattr(redis_session_util, "int_time", int_time)
-
-    def at(offset):
-        now["offset"] = offset
-        return start + offset
-
-    at.start = start
-    return at
-
-
-@pytest.fixture
-def client(make_app, redis_url, store, clock):
+def client(make_app, redis_url, store, redis_clock):
     # The clock first: a session made on the real clock could be a second older than
-    # clock.start, and its expiry a second earlier than the test computes.
+    # redis_clock.start, and its expiry a second earlier than the test computes.
     app = make_app(**{"session.type": "redis", "redis.sessions.url": redis_url,
                       "impots.session_timeout": str(TIMEOUT)})
     client = ActionClient(app)
@@ -79,19 +50,19 @@ def test_a_request_that_changes_nothing_only_reads_its_session(client, store, re
 
 
 def test_the_expiry_is_rewritten_once_due_and_outlives_the_last_request(client, store,
-                                                                        clock):
+                                                                        redis_clock):
     client.calculate(**HOUSEHOLD)  # the first notes the session's activity (a write)
     key, session = the_session(store)
     expires = session["x"]
-    assert expires == clock.start + TIMEOUT + 60
+    assert expires == redis_clock.start + TIMEOUT + 60
     store.expire(key, 1000)  # a TTL the test can tell from a rewritten one
 
-    clock(59)  # not yet due: neither the payload nor the TTL changes
+    redis_clock(59)  # not yet due: neither the payload nor the TTL changes
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
     assert the_session(store)[1]["x"] == expires and store.ttl(key) <= 1000
 
     # The worst case: idle for the whole timeout after a request that rewrote nothing.
-    last_request = clock(59 + TIMEOUT)
+    last_request = redis_clock(59 + TIMEOUT)
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300
     # Due: rewritten, with the full TTL, and the same id.
     rewritten_key, rewritten = the_session(store)
@@ -100,9 +71,9 @@ def test_the_expiry_is_rewritten_once_due_and_outlives_the_last_request(client, 
 
 
 def test_a_session_is_refused_after_its_timeout_though_redis_still_holds_it(client, store,
-                                                                            clock):
+                                                                            redis_clock):
     key, _ = the_session(store)
-    clock(TIMEOUT + 61)
+    redis_clock(TIMEOUT + 61)
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (400, 101)
     assert store.ttl(key) > 0  # Redis has not dropped it yet: the payload's expiry did
