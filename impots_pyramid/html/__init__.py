@@ -1,5 +1,6 @@
 """The browser pages: Jinja2 templates, the static files, French or English pages; the
-course's four pages (``pages``), the actions of an html session answered by a 303 to the
+course's four pages (``pages``), the batch page (``batch``: a CSV of households
+uploaded, their taxes downloaded), the actions of an html session answered by a 303 to the
 page that shows their outcome (``views``), and the pages that failures turn into
 (``failures``). It uses the action API's table and routes and the services, never the
 JSON views.
@@ -20,9 +21,12 @@ PAGES = {
     "display-tax-calculation-view": "/display-tax-calculation-view",
     "display-simulations-view": "/display-simulations-view",
     "display-errors-view": "/display-errors-view",
+    "display-batch-view": "/display-batch-view",
 }
 # The session's simulations as a CSV download (a GET route beside the pages).
 SIMULATIONS_CSV = ("display-simulations-csv", "/display-simulations-view.csv")
+# The batch page's form: a CSV of households posted, their taxes answered as a download.
+BATCH_CSV = ("calculate-batch-csv", "/calculate-batch-csv")
 # The start: "/" (and the prefix's own root) lead to init-session/html.
 HOME_ROUTES = ("home", "prefix-home")
 
@@ -73,6 +77,20 @@ def page_paths(settings, years) -> dict:
         "summary": "the session's simulations as a CSV download (html sessions)",
         "tags": ["action API"],
         "responses": {"200": {"description": "an attachment", "content": {CSV: {}}}}}}
+    paths[prefix + BATCH_CSV[1]] = {"post": {
+        "summary": "the taxes of an uploaded CSV of households (the batch page's form, "
+                   "html sessions): the CSV impots-batch writes, as a download; nothing stored",
+        "tags": ["action API"],
+        "requestBody": {"content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["households", "csrf_token"],
+            "properties": {"households": {"type": "string", "format": "binary"},
+                           "year": {"type": "integer"}, "rules": {"enum": ["law", "course"]},
+                           "csrf_token": {"type": "string"}}}}}},
+        "responses": {"200": {"description": "an attachment, taxes.csv", "content": {CSV: {}}},
+                      "400": {"description": "the page again: the file cannot be read",
+                              "content": {HTML: {}}},
+                      "413": {"description": "the page again: the file is too large",
+                              "content": {HTML: {}}}}}}
     paths["/"] = {"get": {"summary": "to init-session/html", "tags": ["action API"],
                           "responses": {"302": {"description": "redirect"}}}}
     return paths
@@ -94,7 +112,9 @@ def includeme(config):
     for name, pattern in PAGES.items():
         config.add_route(name, prefix + pattern)
     config.add_route(SIMULATIONS_CSV[0], prefix + SIMULATIONS_CSV[1])
+    config.add_route(BATCH_CSV[0], prefix + BATCH_CSV[1])
     config.include(".failures")
     config.add_openapi_paths(page_paths)
     config.scan(".pages")
     config.scan(".views")
+    config.scan(".batch")

@@ -17,7 +17,7 @@ from ..actions.errors import add_action_failure_views
 from ..actions.table import ACTIONS, CSRF_FAILED, NO_SESSION, UNAVAILABLE, UNEXPECTED
 from ..services import session_keys
 from ..web.encoding import readable_form
-from . import HOME_ROUTES, PAGES, see_other, template
+from . import BATCH_CSV, HOME_ROUTES, PAGES, see_other, template
 
 _ = TranslationStringFactory("impots_pyramid")
 
@@ -92,4 +92,4 @@ def page_failure(request, failure):
 
 def includeme(config):
     add_action_failure_views(config, html_failure, response_type="html")
-    config.add_failure_views(page_failure, [*HOME_ROUTES, *PAGES])
+    config.add_failure_views(page_failure, [*HOME_ROUTES, *PAGES, BATCH_CSV[0]])

@@ -13,6 +13,11 @@ def _grouped(number: int, locale: str) -> str:
     return text.replace(",", " ") if locale == "fr" else text
 
 
+def grouped(number) -> str:
+    """A whole number with its thousands grouped: "100 000" in French, "100,000" in English."""
+    return _grouped(int(number), _locale())
+
+
 def euros(amount) -> str:
     locale = _locale()
     text = _grouped(int(amount), locale)

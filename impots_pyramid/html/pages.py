@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from ..services import explanations, session_keys, simulations
 from . import SIMULATIONS_CSV, page_values, see_other, template
-from .chart import chart
+from .chart import chart, years_chart
 
 
 def redirect_unless_allowed(request, needs_login=True):
@@ -53,8 +53,9 @@ def _explained(request, result) -> dict:
     """What the page shows under a result: its steps, the other years, the chart."""
     tax_years = request.tax_years
     points = explanations.chart_curve(result, tax_years)
+    years = explanations.across_years(result, tax_years)
     return {"explanation": explanations.explanation(result, tax_years),
-            "years": explanations.across_years(result, tax_years),
+            "years": years, "years_chart": years_chart(years, result["year"]),
             "chart": chart(points, result["salary"], result["tax"])}
 
 

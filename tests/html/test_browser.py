@@ -1,15 +1,19 @@
 """End to end in headless Chromium (Debian's chromium and chromium-driver, no download):
 the application served by waitress on a loopback port under the mount point /impots,
 with its own migrated database. Screenshots of each page: test-output/screenshots/."""
+import csv
+import io
 import os
 import pathlib
 import shutil
 import socket
 import tempfile
 import threading
+import time
 
 import pytest
 
+from impots_pyramid.scripts import batch
 from tests.helpers import TEST_PASSWORD, TEST_USER, migrated_database, new_app
 from tests.services import REQUIRE_SERVICES
 
@@ -72,8 +76,15 @@ def chromium():
     profile = tempfile.mkdtemp(prefix="impots-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
     options.add_argument("--lang=fr-FR")
-    options.add_experimental_option("prefs", {"intl.accept_languages": "fr-FR,fr"})
+    downloads = pathlib.Path(profile) / "downloads"
+    downloads.mkdir()
+    options.add_experimental_option("prefs", {
+        "intl.accept_languages": "fr-FR,fr", "download.default_directory": str(downloads),
+        "download.prompt_for_download": False})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
     driver.implicitly_wait(2)
     try:
         yield driver
@@ -144,6 +155,19 @@ class Journey:
     def reload(self):
         self._leave(self.driver.refresh)
 
+    def downloaded(self, name, timeout=10):
+        """The bytes of the file the browser saves as ``name`` (waited for), then removed,
+        so that the next download of that name is not taken for it."""
+        path = self.driver.downloads / name
+        deadline = time.monotonic() + timeout
+        while not path.exists() or (self.driver.downloads / (name + ".crdownload")).exists():
+            assert time.monotonic() < deadline, f"{name} not downloaded: " \
+                f"{sorted(p.name for p in self.driver.downloads.iterdir())}"
+            time.sleep(0.1)
+        data = path.read_bytes()
+        path.unlink()
+        return data
+
     def screenshot(self, name):
         self.shots += 1
         self.driver.save_screenshot(str(SCREENSHOTS / f"{self.shots:02d}-{name}.png"))
@@ -153,7 +177,43 @@ def simulation_rows(journey):
     return [row.get_attribute("id") for row in journey.find_all("tbody tr")]
 
 
-def test_log_in_calculate_list_delete_log_out(chromium, site):
+def upload_a_file(journey, tmp_path):
+    """The batch page: a file of good and bad rows in, what impots-batch writes for it
+    out; a file without a salary column refused with the page again."""
+    journey.click("nav a[href$='/display-batch-view']")
+    assert journey.path() == "/display-batch-view"
+    assert journey.text("h1") == "Calcul d'un fichier de foyers"
+    assert journey.find("#year option:checked").get_attribute("value") == "2026"
+    assert "pas enregistrés" in journey.text()
+    households = tmp_path / "foyers.csv"
+    households.write_bytes("nom,marié,enfants,salaire\nDupont,oui,2,55555\n"
+                           "Durand,peut-être,1,30000\nMartin,non,0,42000\n".encode())
+    journey.find("#households").send_keys(str(households))
+    journey.choose("#year", "2024")
+    journey.screenshot("batch-form")
+    journey.find("#batch-form button[type=submit]").click()
+    taxes = journey.downloaded("taxes.csv")
+    assert batch.main(["--year", "2024", str(households), str(tmp_path / "taxes.csv")]) == 1
+    assert taxes == (tmp_path / "taxes.csv").read_bytes()
+    rows = list(csv.DictReader(io.StringIO(taxes.decode())))
+    assert [(r["nom"], r["year"], bool(r["tax"]), bool(r["error"])) for r in rows] == [
+        ("Dupont", "2024", True, False), ("Durand", "", False, True),
+        ("Martin", "2024", True, False)]
+    assert journey.path() == "/display-batch-view"  # the page stays
+
+    wrong = tmp_path / "sans-salaire.csv"
+    wrong.write_text("married,children\nyes,2\n", encoding="utf-8")
+    journey.find("#households").send_keys(str(wrong))
+    journey.click("#batch-form button[type=submit]")
+    assert journey.path() == "/calculate-batch-csv"
+    assert "Il manque au fichier la colonne salary or salaire" in journey.text("#batch-error")
+    assert journey.find("#year option:checked").get_attribute("value") == "2024"
+    journey.screenshot("batch-refused")
+    journey.click("nav a[href$='/display-simulations-view']")
+    assert simulation_rows(journey) == ["simulation-2", "simulation-3"]  # nothing added
+
+
+def test_log_in_calculate_list_delete_log_out(chromium, site, tmp_path):
     journey = Journey(chromium, site)
     chromium.get(site + "/")
     assert journey.path() == "/display-authentication-view"
@@ -208,6 +268,14 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     assert journey.path() == "/display-simulations-view"
     assert simulation_rows(journey) == ["simulation-1", "simulation-2"]
     journey.screenshot("simulations")
+
+    # The list as a CSV file: the browser saves it, the page stays.
+    journey.find("a[href$='/display-simulations-view.csv']").click()
+    listed = list(csv.DictReader(io.StringIO(journey.downloaded("simulations.csv").decode())))
+    assert [(r["id"], r["married"], r["children"], r["salary"], r["year"], r["tax"])
+            for r in listed] == [("1", "yes", "2", "55555", "2019", "2815"),
+                                 ("2", "yes", "3", "100000", "2019", "9200")]
+    assert journey.path() == "/display-simulations-view"
     journey.reload()
     assert simulation_rows(journey) == ["simulation-1", "simulation-2"]
 
@@ -243,6 +311,8 @@ def test_log_in_calculate_list_delete_log_out(chromium, site):
     violations = [entry for entry in chromium.get_log("browser")
                   if "Content Security Policy" in entry.get("message", "")]
     assert violations == []
+
+    upload_a_file(journey, tmp_path)
 
     journey.click("nav button")  # Fin de session
     assert journey.path() == "/display-authentication-view"

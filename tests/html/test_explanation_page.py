@@ -114,9 +114,9 @@ def test_half_parts_in_the_readers_notation(logged_in):
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def svg_of(page) -> ET.Element:
-    """The page's inline SVG, parsed as XML (so: well-formed)."""
-    [text] = re.findall(r"<svg\b.*?</svg>", page.text, re.DOTALL)
+def svg_of(page, id="tax-chart") -> ET.Element:
+    """The page's inline SVG of that id, parsed as XML (so: well-formed)."""
+    [text] = re.findall(rf'<svg\b[^>]*\bid="{id}".*?</svg>', page.text, re.DOTALL)
     return ET.fromstring(text)
 
 
@@ -157,3 +157,38 @@ def test_no_inline_script_or_style(logged_in):
     assert not result.html.select("script") and not result.html.select("[style]")
     assert "http://www.w3.org/2000/svg" in result.text
     assert not re.search(r'(?:href|src)="https?://', result.text.replace(HOST, ""))
+
+
+# -- the years' bar chart ---------------------------------------------------------------
+
+def test_the_years_chart_draws_the_tables_figures(logged_in):
+    browser, page = logged_in
+    result = choose(browser, page, 2024, married="yes", children="2", salary="80000")
+    svg = svg_of(result, "years-chart")
+    assert svg.findtext(f"{SVG}title") == "L'impôt du même foyer de 2019 à 2026"
+    assert "2024" in svg.findtext(f"{SVG}desc")
+    table = [(row.select_one("th").get_text(), row.select("td")[0].get_text())
+             for row in result.html.select(".years tbody tr")]
+    bars = svg.findall(f"{SVG}g")
+    assert [(bar.get("data-year"), bar.findall(f"{SVG}text")[0].text) for bar in bars] == table
+    taxes = [explain(Household(True, 2, 80000), load_tax_years()[year])["tax"] for year in YEARS]
+    assert [int(bar.get("data-tax")) for bar in bars] == taxes
+    assert [bar.findall(f"{SVG}text")[1].text for bar in bars] == [str(y) for y in YEARS]
+    # Heights in proportion to the taxes, all on the same baseline, the tallest the plot's.
+    rects = [bar.find(f"{SVG}rect") for bar in bars]
+    heights = [float(rect.get("height")) for rect in rects]
+    tallest = max(heights)
+    for height, tax in zip(heights, taxes):
+        assert height == pytest.approx(tallest * tax / max(taxes), abs=0.01)
+    assert len({round(float(r.get("y")) + float(r.get("height")), 1) for r in rects}) == 1
+    assert [r.get("fill") for r in rects].count("#1f4e9c") == 1  # the year chosen
+    assert rects[YEARS.index(2024)].get("fill") == "#1f4e9c"
+
+
+def test_no_years_chart_when_one_year_only(logged_in):
+    browser, page = logged_in
+    browser.post("/calculate-tax", {"married": "yes", "children": "2", "salary": "55555",
+                                    "year": "2019", "rules": "course",
+                                    "csrf_token": csrf_token(page)})
+    result = browser.get("/display-tax-calculation-view")
+    assert 'id="years-chart"' not in result.text
