@@ -7,7 +7,7 @@ from impots_pyramid import main
 from impots_pyramid.web.echo import shorten
 from tests.actions.client import ActionClient
 from tests.api.conftest import basic
-from tests.conftest import TEST_PASSWORD, TEST_USER, base_settings
+from tests.helpers import TEST_PASSWORD, TEST_USER, base_settings
 
 LONG = "9" * 100_000
 SHORT = f"{'9' * 40}… (100000 characters)"

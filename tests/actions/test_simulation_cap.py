@@ -5,7 +5,7 @@ import webtest
 
 from impots_pyramid import main
 from tests.actions.client import ActionClient
-from tests.conftest import base_settings
+from tests.helpers import base_settings
 
 HOUSEHOLD = {"married": "no", "children": 0, "salary": 30000}
 
