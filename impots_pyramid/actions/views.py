@@ -106,7 +106,7 @@ def _parsed_columns(request, batch):
 @action_view("list-simulations")
 def list_simulations(request):
     """The session's simulations; ``?offset=&limit=`` pages them."""
-    return success(request, simulations.session_simulations(
+    return success(request, simulations.session_table(
         request.dbsession, request.session, **page_parameters(request)))
 
 

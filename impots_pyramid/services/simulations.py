@@ -163,6 +163,11 @@ def session_simulations(dbsession, session, offset: int = 0, limit: int | None =
     return list_for(dbsession, session.get(session_keys.OWNER), offset, limit)
 
 
+def session_table(dbsession, session, offset: int = 0, limit: int | None = None):
+    """``session_simulations`` as a SimulationTable (``list_table``)."""
+    return list_table(dbsession, session.get(session_keys.OWNER), offset, limit)
+
+
 CSV_COLUMNS = ("id", "married", "children", "salary", "year", "tax", "surcharge", "discount",
                "reduction", "rate")
 
@@ -408,6 +413,29 @@ def list_for(dbsession, owner, offset: int = 0, limit: int | None = None) -> lis
         query = query.limit(limit)
     rows = dbsession.execute(query)
     return [public_view(row._mapping) for row in rows]
+
+
+def list_table(dbsession, owner, offset: int = 0, limit: int | None = None) -> SimulationTable:
+    """``list_for`` as a SimulationTable: the rows' tuples turned into columns, no dict
+    per row (the action API's list-simulations)."""
+    if owner is None:
+        return SimulationTable(*([[]] * 10))
+    query = (select(*(SIMULATIONS.c[c] for c in ("number",) + LISTED_COLUMNS))
+             .where(SIMULATIONS.c.owner == owner).order_by(SIMULATIONS.c.number))
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = dbsession.execute(query).all()
+    if not rows:
+        return SimulationTable(*([[]] * 10))
+    columns = list(zip(*rows))
+    return SimulationTable(*(numpy.array(column, numpy.float64 if name == "rate" else None)
+                             for name, column in zip(("number",) + LISTED_COLUMNS, columns)))
+
+
+LISTED_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
+                  "reduction", "rate", "year")
 
 
 def delete_one(dbsession, owner, number: int) -> bool:

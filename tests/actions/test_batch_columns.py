@@ -63,7 +63,7 @@ def test_the_answers_are_the_bytes_of_the_row_by_row_path(apps, monkeypatch, nam
     new = exchange(apps, response_type, body)
     with monkeypatch.context() as patch:
         patch.setattr(views, "_parsed_columns", lambda request, batch: None)
-        patch.setattr(simulations, "list_table", simulations.list_for, raising=False)
+        patch.setattr(simulations, "list_table", simulations.list_for)
         old = exchange(apps, response_type, body)
     assert new == old
 
