@@ -9,7 +9,8 @@ from ..services import simulations, users
 from ..services.session_keys import RESPONSE_TYPE
 from ..tax import InvalidInput, parse_year
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
-from ..web.bodies import BodyError, read_households
+from ..tax.columns import TextColumn, parse_columns
+from ..web.bodies import BodyError, read_batch, text_columns
 from ..web.echo import shortened_messages
 from .envelope import fail, success
 from .forms import (
@@ -63,7 +64,11 @@ def calculate_tax(request):
 def calculate_taxes(request):
     """A batch, all or nothing: a JSON list, CSV or XML body of households."""
     try:
-        raw_households = read_households(request, request.registry.settings["impots.batch_max"])
+        batch = read_batch(request, request.registry.settings["impots.batch_max"])
+        parsed = _parsed_columns(request, batch)
+        if parsed is not None:  # validated, computed and stored by column
+            return success(request, record_or_fail(request, simulations.record_columns, parsed))
+        raw_households = batch.households()
     except BodyError as exc:
         raise fail(request, [exc.message], exc.status_code)
     calculations, failed = [], False
@@ -81,10 +86,27 @@ def calculate_taxes(request):
                                            calculations))
 
 
+def _parsed_columns(request, batch):
+    """The batch validated by column (``tax.parse_columns``), when its body allows it and
+    no household is bad; else None: the households are read one by one (below), for the
+    answer that echoes each with its error."""
+    columns = text_columns(batch)
+    if columns is None or not all(field in columns for field in ("married", "children", "salary")):
+        return None
+    settings = request.registry.settings
+    parsed = parse_columns(
+        *(TextColumn.from_strings(columns[field]) for field in ("married", "children", "salary")),
+        *(TextColumn.from_strings(columns[field]) if field in columns else None
+          for field in ("year", "rules")),
+        known_years=request.tax_years, default_year=settings["impots.default_year"],
+        default_rules=settings["impots.rules"])
+    return None if parsed.bad.any() else parsed
+
+
 @action_view("list-simulations")
 def list_simulations(request):
     """The session's simulations; ``?offset=&limit=`` pages them."""
-    return success(request, simulations.session_simulations(
+    return success(request, simulations.session_table(
         request.dbsession, request.session, **page_parameters(request)))
 
 

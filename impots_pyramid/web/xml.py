@@ -37,21 +37,37 @@ def _child(parent, key):
     return ET.SubElement(parent, "field", name=_text(key))
 
 
-def _fill(element, value):
+def _fill(element, value, fragments=None):
+    if hasattr(value, "__xml_text__") and fragments is not None:
+        if len(value):  # else an empty element, as for an empty list
+            fragments.append(value.__xml_text__())
+            element.text = f"{_MARK}{len(fragments) - 1}{_MARK}"
+        return
     if isinstance(value, dict):
         for key, child in value.items():
-            _fill(_child(element, key), child)
+            _fill(_child(element, key), child, fragments)
     elif isinstance(value, (list, tuple)):
         for child in value:
-            _fill(ET.SubElement(element, "item"), child)
+            _fill(ET.SubElement(element, "item"), child, fragments)
     elif value is not None:
         element.text = _text(value)
 
 
+# A value with an ``__xml_text__`` method (``services.tables.SimulationTable``) gives its
+# elements as text, spliced in where a mark (U+FFFF: never in any other text, _text
+# replaces it) holds its place.
+_MARK = "\uffff"
+_FRAGMENT = re.compile("%s([0-9]+)%s" % (_MARK, _MARK))
+
+
 def to_xml(value, root: str = "root") -> bytes:
     element = ET.Element(root)
-    _fill(element, value)
-    return DECLARATION + ET.tostring(element, encoding="unicode").encode("utf-8")
+    fragments = []
+    _fill(element, value, fragments)
+    text = ET.tostring(element, encoding="unicode")
+    if fragments:
+        text = _FRAGMENT.sub(lambda match: fragments[int(match.group(1))], text)
+    return DECLARATION + text.encode("utf-8")
 
 
 def parse(body: bytes):

@@ -273,7 +273,7 @@ def test_unexpected_errors_are_131_without_traceback(testapp, monkeypatch, caplo
 
     client = ActionClient(testapp)
     client.start()
-    monkeypatch.setattr(simulations, "list_for", broken)
+    monkeypatch.setattr(simulations, "list_table", broken)  # what list-simulations reads with
     status, data = client.get("/list-simulations")
     assert (status, data["status"]) == (500, 131)
     assert data["response"] == [
