@@ -254,6 +254,11 @@ def resource_paths(settings, years) -> dict:
                         "its index in errors): nothing is computed"),
          "413": problem(f"body over {max_bytes} bytes or more than {batch_max} households"),
          "415": problem("body type other than JSON, CSV or XML")})
+    calculate_post["responses"]["200"]["content"][CSV] = {
+        "schema": {"type": "string"},
+        "example": "married,children,salary,year,rules,tax,surcharge,discount,reduction,"
+                   "rate,parts,taxable_income\r\nyes,2,55555,2019,law,2815,0,0,0,0.14,3.0,"
+                   "49999\r\n"}
     calculate_post["requestBody"] = {"required": True, "content": {
         JSON: {"schema": {"type": "array", "minItems": 1, "maxItems": batch_max,
                           "items": ref("Household")}},

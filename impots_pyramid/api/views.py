@@ -12,7 +12,9 @@ import io
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from ..tax import InvalidInput, calculate, calculate_many, parse_calculation, parse_household
+from ..tax import (
+    OUTPUTS, InvalidInput, calculate, calculate_many, parse_calculation, parse_household,
+)
 from ..tax.curve import check_bounds, curve as tax_curve
 from ..tax.explain import explain
 from ..tax.households import (
@@ -188,6 +190,29 @@ def curve_csv(context, request):
              permission=CALCULATE, require_csrf=False)
 def taxes(context, request):
     """A batch: every household computed, or a 400 naming each bad item by its index."""
+    return batch_results(context, request)
+
+
+BATCH_CSV_COLUMNS = ("married", "children", "salary", "year", "rules", *OUTPUTS, "parts",
+                     "taxable_income")
+
+
+@view_config(route_name=API_ROUTE, context=TaxCalculation, request_method="POST",
+             permission=CALCULATE, require_csrf=False, accept="text/csv")
+def taxes_csv(context, request):
+    """The batch's results as CSV (``Accept: text/csv``): a header line, then one line per
+    household in the body's order; its errors as the other formats' problem documents."""
+    data = batch_results(context, request)
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(BATCH_CSV_COLUMNS)
+    writer.writerows([result[name] for name in BATCH_CSV_COLUMNS] for result in data["results"])
+    return Response(body=text.getvalue().encode("utf-8"), content_type="text/csv",
+                    charset="utf-8",
+                    content_disposition=f'inline; filename="taxes-{data["year"]}.csv"')
+
+
+def batch_results(context, request) -> dict:
     year = context.tax_year.year
     rules = batch_rules(request, year)
     raw_households = bodies.read_households(request, request.registry.settings["impots.batch_max"])

@@ -1,4 +1,6 @@
 """POST /api/tax-years/{year}/tax: batches as JSON, CSV or XML, all or nothing, limits."""
+import csv
+import io
 import json
 
 import pytest
@@ -207,3 +209,24 @@ def test_a_batch_over_batch_max_is_a_413(small_limits, auth):
     assert answer.json["detail"] == "too many households: more than the 3 accepted"
     three = json.dumps([{"married": "no", "children": 0, "salary": 1}] * 3)
     assert post(small_limits, three, "application/json", auth).json["count"] == 3
+
+
+def test_a_batch_answers_in_csv_when_accept_asks_for_it(testapp, auth):
+    """Accept: text/csv (or ?format=csv): the JSON answer's results, one line each."""
+    body = "married,children,salary\nyes,2,55555\nno,0,30000\n"
+    headers = {**auth, "Content-Type": "text/csv"}
+    as_json = testapp.post("/api/tax-years/2019/tax", body, headers=headers).json
+    answer = testapp.post("/api/tax-years/2019/tax", body,
+                          headers={**headers, "Accept": "text/csv"})
+    assert answer.content_type == "text/csv" and answer.charset == "utf-8"
+    assert answer.headers["Vary"] == "Accept"
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert len(rows) == 2
+    for row, result in zip(rows, as_json["results"]):
+        assert row == {name: str(value) for name, value in result.items()}
+    same = testapp.post("/api/tax-years/2019/tax?format=csv", body, headers=headers)
+    assert same.body == answer.body
+    # A batch with a bad household is the same problem document in every format.
+    bad = testapp.post("/api/tax-years/2019/tax", "married,children,salary\nmaybe,2,1\n",
+                       headers={**headers, "Accept": "text/csv"}, status=400)
+    assert bad.content_type == "application/problem+json"
