@@ -79,6 +79,8 @@ def parse(body: bytes):
     except ET.ParseError as exc:
         line, column = exc.position
         raise XMLInputError(f"malformed XML at line {line}, column {column}: {exc}") from None
+    except LookupError as exc:  # the declaration names an encoding Python does not know
+        raise XMLInputError(f"malformed XML at line 1: {exc}") from None
 
 
 class XMLRenderer:
@@ -112,3 +114,5 @@ def iterparse(body: bytes, events=("start", "end")):
     except ET.ParseError as exc:
         line, column = exc.position
         raise XMLInputError(f"malformed XML at line {line}, column {column}: {exc}") from None
+    except LookupError as exc:  # the declaration names an encoding Python does not know
+        raise XMLInputError(f"malformed XML at line 1: {exc}") from None

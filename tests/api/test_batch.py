@@ -230,3 +230,11 @@ def test_a_batch_answers_in_csv_when_accept_asks_for_it(testapp, auth):
     bad = testapp.post("/api/tax-years/2019/tax", "married,children,salary\nmaybe,2,1\n",
                        headers={**headers, "Accept": "text/csv"}, status=400)
     assert bad.content_type == "application/problem+json"
+
+
+def test_an_xml_batch_naming_an_unknown_encoding_is_a_400(testapp, auth):
+    """Found by fuzzing: the parser's LookupError was a 500."""
+    answer = testapp.post("/api/tax-years/2019/tax",
+                          b'<?xml version="1.0" encoding="tf-8"?><taxpayers></taxpayers>',
+                          headers={**auth, "Content-Type": "application/xml"}, status=400)
+    assert "unknown encoding: tf-8" in answer.json["detail"]

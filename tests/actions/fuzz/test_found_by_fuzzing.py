@@ -55,6 +55,9 @@ FOUND_BY_FUZZING = [
     pytest.param("json", True, "POST", "/calculate-taxes", {"Content-Type": "application/json"},
                  b'[{"married": "yes", "children": 1, "salary": "\\ud800"}]',
                  id="json-lone-surrogate-echoed"),
+    pytest.param("json", True, "POST", "/calculate-taxes", {"Content-Type": "application/xml"},
+                 b'<?xml version="1.0" encoding="tf-8"?><taxpayers></taxpayers>',
+                 id="xml-unknown-encoding"),
 ]
 
 
