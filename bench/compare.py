@@ -7,10 +7,13 @@ Starts on loopback, each under waitress with 4 threads and pinned to the same CP
 - "hello": bench/hello.py, the smallest Pyramid application (the ceiling);
 - "ours": the service with bench/bench.ini (PostgreSQL, Redis sessions, CSRF on);
 - "peer": the Flask peer of ../shared/peers/flask_seed, in its own virtualenv
-  (bench/.peer-venv, made from its requirements.txt on the first run).
+  (bench/.peer-venv, made from its requirements.txt on the first run);
+- "durable": the Flask peer of ../shared/peers/flask_durable (Redis sessions, CSRF, each
+  simulation stored in PostgreSQL before the answer: our guarantees), in bench/.durable-venv,
+  on a PostgreSQL database of its own (--durable-database-url, dropped and created afresh).
 Then measures with wrk, every case once per round (the servers alternate), after an
 unmeasured warm-up of each: the ceiling; the calculate-tax flow (the peers' flow.lua) on
-ours and on the peer; the peer's own /hello. Then one long flow run on each (--long-flow:
+ours, on the peer and on the durable peer; the peer's own /hello. Then one long flow run on each (--long-flow:
 the peer's sessions grow with every simulation, ours do not). Then ours alone:
 calculate-taxes with 1,000 and with 10,000 households (one connection: the figure is a
 client's wait) and list-simulations of a session holding 1,000.
@@ -60,6 +63,11 @@ def arguments(argv=None):
                         help="our sessions' Redis database (emptied)")
     parser.add_argument("--peer-redis-url", default="redis://127.0.0.1:6379/14",
                         help="the peer's sessions' Redis database (emptied)")
+    parser.add_argument("--durable-database-url",
+                        default="postgresql+psycopg2://postgres@127.0.0.1:5432/impots_bench_durable",
+                        help="the durable peer's database: dropped and created afresh")
+    parser.add_argument("--durable-redis-url", default="redis://127.0.0.1:6379/15",
+                        help="the durable peer's sessions' Redis database (emptied)")
     cpus = os.cpu_count() or 1
     parser.add_argument("--server-cpus", default="0" if cpus > 1 else None,
                         help="taskset CPU list of every server (default 0 on 2+ CPUs)")
@@ -77,7 +85,10 @@ def start_servers(options):
     venv_bin = Path(sys.executable).parent
     peer_python = setup.peer_virtualenv(options.peers / "flask_seed", HERE / ".peer-venv")
     four_threads = ["--threads=4"]
+    durable_python = setup.peer_virtualenv(options.peers / "flask_durable",
+                                           HERE / ".durable-venv")
     hello_port, ours_port, peer_port = free_port(), free_port(), free_port()
+    durable_port = free_port()
     hello = Server("hello", pinned([str(venv_bin / "waitress-serve"), *four_threads,
                                     f"--listen=127.0.0.1:{hello_port}",
                                     "--call", "bench.hello:make_app"], options.server_cpus),
@@ -96,7 +107,15 @@ def start_servers(options):
                   env={**os.environ, "REDIS_URL": options.peer_redis_url,
                        "SECRET_KEY": secrets.token_hex(32)},
                   log_path=options.log_dir / "peer.log")
-    return hello, ours, peer
+    durable = Server("durable", pinned([str(durable_python.parent / "waitress-serve"),
+                                        *four_threads, f"--listen=127.0.0.1:{durable_port}",
+                                        "app:app"], options.server_cpus),
+                     durable_port, "/hello", cwd=options.peers / "flask_durable",
+                     env={**os.environ, "REDIS_URL": options.durable_redis_url,
+                          "DB_URL": options.durable_database_url,
+                          "SECRET_KEY": secrets.token_hex(32)},
+                     log_path=options.log_dir / "durable.log")
+    return hello, ours, peer, durable
 
 
 def households(count: int, seed: int) -> list:
@@ -118,14 +137,16 @@ def hello_case(options, server, name):
             options.threads, options.connections, {})
 
 
-def comparison_cases(options, hello, ours, peer):
+def comparison_cases(options, hello, ours, peer, durable):
     """(case name, server, wrk URL, script, threads, connections, environment)."""
     return [hello_case(options, hello, "ceiling"), flow_case(options, ours),
-            flow_case(options, peer), hello_case(options, peer, "hello")]
+            flow_case(options, peer), flow_case(options, durable),
+            hello_case(options, peer, "hello")]
 
 
-def long_flow_cases(options, ours, peer):
-    return [flow_case(options, server, f"flow, {options.long_flow} run") for server in (ours, peer)]
+def long_flow_cases(options, ours, peer, durable):
+    return [flow_case(options, server, f"flow, {options.long_flow} run")
+            for server in (ours, peer, durable)]
 
 
 def service_cases(options, ours, workdir):
@@ -182,20 +203,22 @@ def main(argv=None):
     setup.fresh_database(options.database_url)
     setup.empty_redis(options.redis_url)
     setup.empty_redis(options.peer_redis_url)
-    hello, ours, peer = start_servers(options)
+    setup.empty_database(options.durable_database_url)
+    setup.empty_redis(options.durable_redis_url)
+    hello, ours, peer, durable = start_servers(options)
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     with tempfile.TemporaryDirectory() as workdir, \
             open(options.log_dir / "wrk.log", "w") as log, \
-            running([hello, ours, peer]):
+            running([hello, ours, peer, durable]):
         # The comparisons first, before our batches grow the database by a million rows.
-        figures = measure(options, comparison_cases(options, hello, ours, peer),
+        figures = measure(options, comparison_cases(options, hello, ours, peer, durable),
                           options.runs, options.duration, options.warmup, log)
         if options.long_flow not in ("0", "0s"):
-            figures.update(measure(options, long_flow_cases(options, ours, peer),
+            figures.update(measure(options, long_flow_cases(options, ours, peer, durable),
                                    1, options.long_flow, "0", log))
         figures.update(measure(options, service_cases(options, ours, Path(workdir)),
                                options.runs, options.duration, options.warmup, log))
-        memory = {server.name: server.memory() for server in (hello, ours, peer)}
+        memory = {server.name: server.memory() for server in (hello, ours, peer, durable)}
     results = {
         "date": started, "machine": report.machine(), "options": {
             "duration": options.duration, "runs": options.runs, "warmup": options.warmup,
