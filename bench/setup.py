@@ -15,7 +15,8 @@ from impots_pyramid.services.users import save_user
 USER, PASSWORD = "admin", "admin"  # what flow.lua logs in with
 
 
-def fresh_database(url: str) -> None:
+def empty_database(url: str) -> None:
+    """``url``'s database dropped and created again, empty (a peer makes its own tables)."""
     target = make_url(url)
     maintenance = target.set(database="postgres" if target.get_backend_name() == "postgresql"
                              else "mysql")
@@ -24,6 +25,11 @@ def fresh_database(url: str) -> None:
         connection.execute(sa.text(f"DROP DATABASE IF EXISTS {target.database}"))
         connection.execute(sa.text(f"CREATE DATABASE {target.database}"))
     admin.dispose()
+
+
+def fresh_database(url: str) -> None:
+    """``url``'s database afresh, at the latest migration, with the user admin/admin."""
+    empty_database(url)
     engine = get_engine({"sqlalchemy.url": url})
     migrations.upgrade(engine)
     with get_session_factory(engine).begin() as dbsession:

@@ -5,6 +5,7 @@ check on every answer."""
 
 
 def includeme(config):
+    config.include(".request_class")
     config.include(".headers")
     config.include(".logs")
     config.include(".access_log")

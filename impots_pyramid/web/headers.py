@@ -57,20 +57,35 @@ def is_static(request) -> bool:
     return route is not None and route.name.startswith(STATIC_ROUTE_PREFIX)
 
 
-def depends_on_credentials(request, response) -> bool:
-    return (COOKIE_NAME in request.cookies or "Authorization" in request.headers
-            or "Set-Cookie" in response.headers)
+def depends_on_credentials(request, response_names) -> bool:
+    """``response_names``: the answer's header names, lower case."""
+    return (COOKIE_NAME in request.cookies or "HTTP_AUTHORIZATION" in request.environ
+            or "set-cookie" in response_names)
+
+
+# The headers every answer gets: a list built once, and the lower-case names that the
+# answer must not hold twice (the view's own value, if any, is replaced).
+EVERY_ANSWER_LIST = list(EVERY_ANSWER.items())
+REPLACED = frozenset(name.lower() for name in (*EVERY_ANSWER, "Content-Security-Policy"))
+NO_STORE = frozenset(("cache-control", "expires"))
 
 
 def secure(event) -> None:
+    # The answer's header list is edited in place, in one pass: WebOb's ``headers[name] =``
+    # scans the list and lowers every name for each header set (7 scans per answer).
     request, response = event.request, event.response
-    for name, value in EVERY_ANSWER.items():
-        response.headers[name] = value
+    headerlist = response.headerlist
+    names = {name.lower() for name, _ in headerlist}
+    no_store = depends_on_credentials(request, names) and not is_static(request)
+    replaced = REPLACED | NO_STORE if no_store else REPLACED
+    if not names.isdisjoint(replaced):
+        headerlist[:] = [(name, value) for name, value in headerlist
+                         if name.lower() not in replaced]
     html = (response.content_type or "").lower() in ("text/html", "application/xhtml+xml")
-    response.headers["Content-Security-Policy"] = HTML_POLICY if html else OTHER_POLICY
-    if depends_on_credentials(request, response) and not is_static(request):
-        response.headers["Cache-Control"] = "no-store"
-        response.headers.pop("Expires", None)
+    headerlist.extend(EVERY_ANSWER_LIST)
+    headerlist.append(("Content-Security-Policy", HTML_POLICY if html else OTHER_POLICY))
+    if no_store:
+        headerlist.append(("Cache-Control", "no-store"))
 
 
 def headers_tween_factory(handler, registry):
