@@ -15,7 +15,7 @@ requires = [
     "plaster_pastedeploy",
     "psycopg2-binary",     # PostgreSQL without a compiler (see README for psycopg2)
     "pymysql",             # MySQL / MariaDB
-    "pyramid>=2.0",
+    "pyramid>=2.0,<2.2",   # web/request_class.py: IRequestExtensions.descriptors
     "pyramid_debugtoolbar",
     "pyramid_jinja2",
     "pyramid_retry",

@@ -38,6 +38,7 @@ from tests.test_constraints import setup_requirements
 SESSION_FLUSH = "impots_pyramid's session flush tween (impots_pyramid/web/session_flush.py)"
 TRANSACTIONS = ("impots_pyramid's per-session transaction events "
                 "(impots_pyramid/models/transactions.py)")
+REQUEST_CLASS = "impots_pyramid's request class made once (impots_pyramid/web/request_class.py)"
 
 # What web/sessions.py's redis_session_factory gives a logged-in session (the factory makes
 # new ones with impots.anonymous_session_timeout; login adjusts it to these).
@@ -55,6 +56,7 @@ OUR_EVENTS = ("after_begin", "after_attach", "after_flush", "after_bulk_update",
     ("pyramid_session_redis", SESSION_FLUSH),
     ("zope.sqlalchemy", TRANSACTIONS),
     ("transaction", TRANSACTIONS),
+    ("pyramid", REQUEST_CLASS),
 ])
 def test_setup_py_bounds_the_libraries_whose_internals_we_use(name, where):
     [requirement] = [r for r in setup_requirements() if r.name == name]
@@ -314,3 +316,25 @@ def test_a_session_timeout_can_be_adjusted_at_login(recording_redis):
     state_of(session).dont_refresh = True
     session._deferred_callback(request)
     assert 7200 < recording_redis.ttl(session.session_id_safecheck) <= 7260
+
+
+# pyramid -----------------------------------------------------------------------------------
+
+def test_request_properties_are_kept_where_the_request_class_reads_them():
+    """web/request_class.py moves the reified request properties that add_request_method
+    registers (IRequestExtensions.descriptors) onto one class made at start-up."""
+    from pyramid.config import Configurator
+    from pyramid.interfaces import IRequestExtensions
+    from pyramid.request import Request, apply_request_extensions
+
+    config = Configurator()
+    config.add_request_method(lambda request: 42, "answer", reify=True)
+    config.commit()
+    extensions = config.registry.queryUtility(IRequestExtensions)
+    assert extensions is not None and "answer" in getattr(extensions, "descriptors", {}), (
+        f"pyramid no longer keeps reified request properties in "
+        f"IRequestExtensions.descriptors: {REQUEST_CLASS} relies on it")
+    request = Request.blank("/")
+    request.registry = config.registry
+    apply_request_extensions(request)  # what the router does with them otherwise
+    assert request.answer == 42
