@@ -13,6 +13,7 @@ In one process, on a fresh PostgreSQL database (``--database-url``, default
   stored in the session's simulations, answered), a new session each run;
 - ``POST /api/tax-years/2019/tax`` of the same body (validated, computed, answered;
   never stored), HTTP Basic;
+- both again with the same households as a CSV body (``text/csv``);
 - ``GET /list-simulations`` of a session holding ``--rows`` simulations, JSON and XML.
 
 For each it prints the median wall time and the median CPU time of this thread
@@ -102,6 +103,9 @@ def main(argv=None):
         numpy.random.default_rng(YEAR), args.households, params)
     body = json.dumps([{"married": "yes" if m else "no", "children": c, "salary": s}
                        for m, c, s in zip(married.tolist(), children.tolist(), salary.tolist())])
+    csv_body = "married,children,salary\r\n" + "".join(
+        f"{'yes' if m else 'no'},{c},{s}\r\n"
+        for m, c, s in zip(married.tolist(), children.tolist(), salary.tolist()))
     count = args.households
 
     system = load_tax_benefit_system()
@@ -115,27 +119,29 @@ def main(argv=None):
     basic = {"Authorization": "Basic " + base64.b64encode(
         f"{setup.USER}:{setup.PASSWORD}".encode()).decode()}
 
-    def action_batch():
+    def action_batch(data=body, content_type="application/json"):
         client, headers = session(testapp)
 
         def post():
-            answer = client.post("/calculate-taxes", body, headers=headers,
-                                 content_type="application/json")
+            answer = client.post("/calculate-taxes", data, headers=headers,
+                                 content_type=content_type)
             assert answer.status_code == 200, answer.text[:300]
         return timed(post)
 
-    def api_batch():
+    def api_batch(data=body, content_type="application/json"):
         def post():
-            answer = testapp.post(f"/api/tax-years/{YEAR}/tax", body, headers=basic,
-                                  content_type="application/json")
+            answer = testapp.post(f"/api/tax-years/{YEAR}/tax", data, headers=basic,
+                                  content_type=content_type)
             assert answer.status_code == 200, answer.text[:300]
         return timed(post)
 
     action_batch(), api_batch()  # warm-up
-    action_runs, api_runs = [], []
+    action_runs, api_runs, action_csv_runs, api_csv_runs = [], [], [], []
     for _ in range(args.repeat):  # alternated
         action_runs.append(action_batch())
         api_runs.append(api_batch())
+        action_csv_runs.append(action_batch(csv_body, "text/csv"))
+        api_csv_runs.append(api_batch(csv_body, "text/csv"))
 
     rows_body = body if args.rows == count else json.dumps(json.loads(body)[:args.rows])
     lists = {}
@@ -155,7 +161,9 @@ def main(argv=None):
     print(f"  {'OpenFisca-France, in memory':<44} {of_wall * 1000:8.1f} ms  "
           f"{of_cpu * 1000:8.1f} ms CPU")
     for name, runs in (("POST /calculate-taxes (stored)", action_runs),
-                       (f"POST /api/tax-years/{YEAR}/tax", api_runs)):
+                       (f"POST /api/tax-years/{YEAR}/tax", api_runs),
+                       ("POST /calculate-taxes (stored), CSV body", action_csv_runs),
+                       (f"POST /api/tax-years/{YEAR}/tax, CSV body", api_csv_runs)):
         wall, cpu = medians(runs)
         print(f"  {name:<44} {wall * 1000:8.1f} ms  {cpu * 1000:8.1f} ms CPU  "
               f"{cpu / count * 1e6:6.1f} us CPU/household  OpenFisca / it: {of_wall / wall:5.2f}")

@@ -12,9 +12,11 @@ import io
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from ..services.tables import TaxResultTable
 from ..tax import (
     OUTPUTS, InvalidInput, calculate, calculate_many, parse_calculation, parse_household,
 )
+from ..tax.columns import TextColumn, parse_columns
 from ..tax.curve import check_bounds, curve as tax_curve
 from ..tax.explain import explain
 from ..tax.households import (
@@ -206,8 +208,13 @@ def taxes_csv(context, request):
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(BATCH_CSV_COLUMNS)
-    writer.writerows([result[name] for name in BATCH_CSV_COLUMNS] for result in data["results"])
-    return Response(body=text.getvalue().encode("utf-8"), content_type="text/csv",
+    results = data["results"]
+    if isinstance(results, TaxResultTable):  # its lines made column by column
+        body = text.getvalue().encode("utf-8") + results.csv_bytes(BATCH_CSV_COLUMNS)
+    else:
+        writer.writerows([result[name] for name in BATCH_CSV_COLUMNS] for result in results)
+        body = text.getvalue().encode("utf-8")
+    return Response(body=body, content_type="text/csv",
                     charset="utf-8",
                     content_disposition=f'inline; filename="taxes-{data["year"]}.csv"')
 
@@ -215,7 +222,11 @@ def taxes_csv(context, request):
 def batch_results(context, request) -> dict:
     year = context.tax_year.year
     rules = batch_rules(request, year)
-    raw_households = bodies.read_households(request, request.registry.settings["impots.batch_max"])
+    batch = bodies.read_batch(request, request.registry.settings["impots.batch_max"])
+    table = column_results(context, batch, rules)
+    if table is not None:  # validated, computed and answered by column
+        return {"year": year, "rules": rules, "count": len(table), "results": table}
+    raw_households = batch.households()
     households = parse_batch(raw_households)
     figures = calculate_many(context.tax_year.parameters,
                              [h.married for h in households],
@@ -230,6 +241,28 @@ def batch_results(context, request) -> dict:
             **{name: column[index] for name, column in columns.items()},
         })
     return {"year": year, "rules": rules, "count": len(results), "results": results}
+
+
+HOUSEHOLD_FIELDS = ("married", "children", "salary")
+
+
+def column_results(context, batch, rules: str):
+    """The batch's results as a TaxResultTable, validated by column (``tax.parse_columns``,
+    the household's three fields only: the year is the URL's, the rules the query's) and
+    computed by one ``calculate_many``, when its body allows it and no household is bad;
+    else None: ``parse_batch`` reads the households one by one, for the problem document
+    that names each bad one."""
+    columns = bodies.text_columns(batch, HOUSEHOLD_FIELDS)
+    if columns is None or not all(field in columns for field in HOUSEHOLD_FIELDS):
+        return None
+    year = context.tax_year.year
+    parsed = parse_columns(*(TextColumn.from_strings(columns[field]) for field in HOUSEHOLD_FIELDS),
+                           known_years=[year], default_year=year, default_rules=rules)
+    if parsed.bad.any():
+        return None
+    figures = calculate_many(context.tax_year.parameters, parsed.married, parsed.children,
+                             parsed.salary, rules)
+    return TaxResultTable(parsed.married, parsed.children, parsed.salary, year, rules, figures)
 
 
 def batch_rules(request, year) -> str:

@@ -1,11 +1,13 @@
-"""Simulations held as columns (numpy arrays), written out as text column by column.
+"""Rows held as columns (numpy arrays), written out as text column by column.
 
 A ``SimulationTable`` is what the action API answers for a batch or a list: the rows of
 ``models.simulation.public_view`` (id, married, children, salary, tax, surcharge,
-discount, reduction, rate, year), held as arrays. The renderers ask it for its JSON
-(``__json_text__``) or XML (``__xml_text__``) text, made with numpy's string operations
-(no Python object per figure), byte for byte what ``json.dumps`` or ``web.xml.to_xml``
-make of the list of dicts; anything else iterates it as that list of dicts.
+discount, reduction, rate, year), held as arrays; a ``TaxResultTable`` the resource
+API's batch results. The renderers ask them for their JSON (``__json_text__``) or XML
+(``__xml_text__``) text, and the CSV view for its lines (``csv_bytes``), made with numpy's
+string operations (no Python object per figure), byte for byte what ``json.dumps``,
+``web.xml.to_xml`` or ``csv.writer`` make of the list of dicts; anything else iterates
+them as that list of dicts.
 """
 import numpy
 
@@ -46,24 +48,29 @@ def join_columns(pieces: list, separator: bytes) -> bytes:
     return separator.join(rows.tolist())
 
 
-class SimulationTable:
-    """Rows of simulations as the action API shows them, held as columns."""
+class ColumnTable:
+    """Rows held as columns (``columns``: key -> array, or one value for every row), in
+    the order of ``KEYS``; ``TEXT_KEYS`` are written as JSON strings, ``WORDS`` are bool
+    columns shown as yes/no. Iterated, it is the list of dicts it stands for."""
 
-    def __init__(self, ids, married, children, salary, tax, surcharge, discount, reduction,
-                 rate, year):
-        self.columns = {"id": numpy.asarray(ids), "married": numpy.asarray(married, bool),
-                        "children": children, "salary": salary, "tax": tax,
-                        "surcharge": surcharge, "discount": discount, "reduction": reduction,
-                        "rate": numpy.asarray(rate, numpy.float64), "year": year}
+    KEYS = ()
+    TEXT_KEYS = frozenset({"married"})
+    count = 0
 
     def __len__(self):
-        return len(self.columns["id"])
+        return self.count
 
     def rows(self) -> list:
-        """The list of dicts, as ``public_view`` makes them."""
-        lists = {key: numpy.asarray(values).tolist() for key, values in self.columns.items()}
+        """The list of dicts."""
+        lists = {}
+        for key in self.KEYS:
+            values = self.columns[key]
+            if isinstance(values, numpy.ndarray):
+                lists[key] = values.tolist()
+            else:
+                lists[key] = [values] * self.count
         lists["married"] = ["yes" if m else "no" for m in lists["married"]]
-        return [dict(zip(KEYS, values)) for values in zip(*(lists[key] for key in KEYS))]
+        return [dict(zip(self.KEYS, values)) for values in zip(*(lists[key] for key in self.KEYS))]
 
     def __iter__(self):
         return iter(self.rows())
@@ -72,22 +79,30 @@ class SimulationTable:
         return self.rows()[index]
 
     def __eq__(self, other):
-        return self.rows() == (other.rows() if isinstance(other, SimulationTable) else other)
+        return self.rows() == (other.rows() if isinstance(other, ColumnTable) else other)
 
     def _cells(self) -> dict:
-        cells = {key: texts(values) for key, values in self.columns.items() if key != "married"}
-        cells["married"] = numpy.where(self.columns["married"], b"yes", b"no")
+        """key -> array of ASCII bytes (one cell per row), or bytes (every row's)."""
+        cells = {}
+        for key in self.KEYS:
+            values = self.columns[key]
+            if key == "married":
+                cells[key] = numpy.where(values, b"yes", b"no")
+            elif isinstance(values, numpy.ndarray):
+                cells[key] = texts(values)
+            else:
+                cells[key] = str(values).encode("ascii")
         return cells
 
     def __json_text__(self) -> str:
-        """``json.dumps(list(self))``: [{"id": 1, "married": "yes", ...}, ...]."""
+        """``json.dumps(list(self))``: [{"married": "yes", ...}, ...]."""
         if not len(self):
             return "[]"
         cells = self._cells()
         pieces = []
-        for position, key in enumerate(KEYS):
+        for position, key in enumerate(self.KEYS):
             opening = b"{" if position == 0 else b", "
-            quote = b'"' if key == "married" else b""
+            quote = b'"' if key in self.TEXT_KEYS else b""
             pieces += [opening + b'"' + key.encode() + b'": ' + quote, cells[key], quote]
         pieces.append(b"}")
         return "[" + join_columns(pieces, b", ").decode("ascii") + "]"
@@ -98,7 +113,55 @@ class SimulationTable:
             return ""
         cells = self._cells()
         pieces = [b"<item>"]
-        for key in KEYS:
+        for key in self.KEYS:
             pieces += [b"<" + key.encode() + b">", cells[key], b"</" + key.encode() + b">"]
         pieces.append(b"</item>")
         return join_columns(pieces, b"").decode("ascii")
+
+    def csv_bytes(self, keys=None) -> bytes:
+        """``csv.writer(lineterminator="\\r\\n")``'s lines of ``keys`` (default KEYS), without
+        the header: no cell needs quoting (numbers, yes/no, rule names)."""
+        if not len(self):
+            return b""
+        cells = self._cells()
+        pieces = []
+        for position, key in enumerate(keys or self.KEYS):
+            if position:
+                pieces.append(b",")
+            pieces.append(cells[key])
+        return join_columns(pieces, b"\r\n") + b"\r\n"
+
+
+class SimulationTable(ColumnTable):
+    """Rows of simulations as the action API shows them, held as columns."""
+
+    KEYS = KEYS
+
+    def __init__(self, ids, married, children, salary, tax, surcharge, discount, reduction,
+                 rate, year):
+        self.columns = {"id": numpy.asarray(ids), "married": numpy.asarray(married, bool),
+                        "children": numpy.asarray(children), "salary": numpy.asarray(salary),
+                        "tax": numpy.asarray(tax), "surcharge": numpy.asarray(surcharge),
+                        "discount": numpy.asarray(discount),
+                        "reduction": numpy.asarray(reduction),
+                        "rate": numpy.asarray(rate, numpy.float64), "year": numpy.asarray(year)}
+        self.count = len(self.columns["id"])
+
+
+# The resource API's batch answer: each household, its year and rules, its figures.
+RESULT_KEYS = ("married", "children", "salary", "year", "rules", "tax", "surcharge",
+               "discount", "reduction", "rate", "parts", "taxable_income")
+
+
+class TaxResultTable(ColumnTable):
+    """The results of ``POST /api/tax-years/{year}/tax`` (one year and rule set for the
+    whole batch), held as columns: the figures as ``tax.calculate_many`` gives them."""
+
+    KEYS = RESULT_KEYS
+    TEXT_KEYS = frozenset({"married", "rules"})
+
+    def __init__(self, married, children, salary, year: int, rules: str, figures: dict):
+        self.columns = {"married": numpy.asarray(married, bool), "children": children,
+                        "salary": salary, "year": int(year), "rules": str(rules),
+                        **{key: figures[key] for key in RESULT_KEYS[5:]}}
+        self.count = len(self.columns["married"])

@@ -100,6 +100,8 @@ def read_batch(request, max_items: int, columns: bool = True) -> Batch:
     batch = Batch(kind, None if kind == "xml" else text, body, max_items)
     if columns and kind == "json":
         batch.columns = json_columns(text, max_items)
+    elif columns and kind == "csv":
+        batch.columns = csv_columns(text, max_items)
     return batch
 
 
@@ -330,6 +332,65 @@ def json_columns(text: str, max_items: int):
     return dict(zip(keys, map(list, zip(*values))))
 
 
+def csv_columns(text: str, max_items: int):
+    """The plainest CSV batch as {header name: [cell, ...]}, each name and cell as
+    ``from_csv`` reads it (stripped, the name in lower case); None for any other body, to
+    be read by ``from_csv``. Plain: no quote character, no NUL, no carriage return but in
+    CRLF line ends (so a record is a line, split at its commas), every line as many cells as
+    the header, no line near MAX_ITEM_CHARS nor a cell longer than MAX_FIELD_CHARS, distinct
+    header names, at least one and at most ``max_items`` households; blank lines only at
+    the end (at most MAX_BLANK_LINES). Such a body is read without error by ``from_csv``,
+    with the same cells."""
+    if '"' in text or "\0" in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+        if "\r" in text:
+            return None
+    end = len(text.rstrip("\n"))
+    if len(text) - end > MAX_BLANK_LINES + 1 or end == 0:
+        return None
+    text = text[:end]
+    header_end = text.find("\n")
+    if header_end < 0:
+        return None  # no household: from_csv says so
+    names = [name.strip().lower() for name in text[:header_end].split(",")]
+    width = len(names)
+    if len(set(names)) != width or max(map(len, names)) > MAX_FIELD_CHARS:
+        return None
+    body = text[header_end + 1:]
+    lines = body.count("\n") + 1
+    if lines > max_items or body.count(",") != lines * (width - 1):
+        return None
+    if header_end >= MAX_ITEM_CHARS - 2:
+        return None
+    cells = body.replace("\n", ",").split(",") if width > 1 else body.split("\n")
+    if len(cells) != lines * width:
+        return None
+    if _LINE_OF.get(width) is None:
+        _LINE_OF[width] = re.compile(r"[^,\n]*" + r",[^,\n]*" * (width - 1)
+                                     + r"(?:\n[^,\n]*" + r",[^,\n]*" * (width - 1) + ")*")
+    if _LINE_OF[width].fullmatch(body) is None:
+        return None  # a line with too many cells, another with too few
+    # Cells of at most MAX_FIELD_CHARS make lines of at most width * (MAX_FIELD_CHARS + 1).
+    long_lines = width * (MAX_FIELD_CHARS + 1) >= MAX_ITEM_CHARS - 2
+    if max(map(len, cells)) > MAX_FIELD_CHARS:
+        if max(len(cell.strip()) for cell in cells) > MAX_FIELD_CHARS:
+            return None
+        long_lines = True
+    if long_lines and max(map(len, body.split("\n"))) >= MAX_ITEM_CHARS - 2:
+        return None
+    # Stripped as from_csv strips them, unless no cell can hold a blank (the usual body:
+    # a few ``in`` tests instead of a new string per cell).
+    if not body.isascii() or any(blank in body for blank in _ASCII_BLANKS):
+        cells = [cell.strip() for cell in cells]
+    return {name: cells[index::width] for index, name in enumerate(names)}
+
+
+_LINE_OF = {}  # cells per line -> the body's pattern
+_ASCII_BLANKS = [chr(c) for c in range(128) if chr(c).isspace() and chr(c) not in "\r\n"]
+
+
 def _cell(token: str) -> str:
     return token[1:-1] if token.startswith('"') else token
 
@@ -356,7 +417,10 @@ def text_columns(batch: Batch, fields=("married", "children", "salary", "year", 
             return None
         if present:
             tokens = batch.columns[present[0]]
-            result[field] = list(map(_married_cell if field == "married" else _cell, tokens))
+            if batch.kind == "csv":  # cells as text already
+                result[field] = tokens
+            else:
+                result[field] = list(map(_married_cell if field == "married" else _cell, tokens))
     return result
 
 

@@ -68,11 +68,49 @@ def test_the_answers_are_the_bytes_of_the_row_by_row_path(apps, monkeypatch, nam
     assert new == old
 
 
-def test_a_csv_or_xml_body_is_read_row_by_row_and_answers_as_before(apps):
-    csv_body = b"married,children,salary\r\nyes,2,55555\r\nno,0,100000\r\n"
-    status, _, answer = exchange(apps, "json", csv_body, "text/csv")[0]
+CSV_BODIES = {
+    "plain": "married,children,salary\n" + "yes,2,55555\nno,0,0\noui,20,1000000000\n" * 50,
+    "crlf, blank lines at the end": "married,children,salary\r\nyes,2,55555\r\nno,0,1\r\n\r\n",
+    "bom, french, blanks, years, rules": "\ufeffMarié,enfants,salaire, Année ,rules\n"
+                                         + " oui ,2, 55555,2019,course\nnon,0,7,,\n" * 60
+                                         + "non,0,7, 2020 , LAW \n",
+    "a blank rules cell": "married,children,salary,rules\nyes,2,55555, \n",
+    "quoted": 'married,children,salary\n"yes",2,"55555"\nno,0,"1"\n',
+    "a blank line inside": "married,children,salary\nyes,2,55555\n\nno,0,1\n",
+    "a bad row": "married,children,salary\nyes,2,55555\nmaybe,-1,x\n",
+    "course rules, wrong year": "married,children,salary,year,rules\nno,0,5,2020,course\n",
+    "too few cells": "married,children,salary\nyes,2\n",
+}
+
+
+@pytest.mark.parametrize("response_type", ["json", "xml"])
+@pytest.mark.parametrize("name", sorted(CSV_BODIES))
+def test_csv_bodies_answer_the_bytes_of_the_row_by_row_path(apps, monkeypatch, name,
+                                                            response_type):
+    body = CSV_BODIES[name].encode("utf-8")
+    new = exchange(apps, response_type, body, "text/csv")
+    with monkeypatch.context() as patch:
+        patch.setattr(views, "_parsed_columns", lambda request, batch: None)
+        patch.setattr(simulations, "list_table", simulations.list_for)
+        old = exchange(apps, response_type, body, "text/csv")
+    assert new == old
+
+
+def test_an_xml_body_is_read_row_by_row_and_answers_as_before(apps):
+    xml_body = (b"<taxpayers><taxpayer><married>yes</married><children>2</children>"
+                b"<salary>55555</salary></taxpayer></taxpayers>")
+    status, _, answer = exchange(apps, "json", xml_body, "application/xml")[0]
     assert status == 200
-    assert [row["salary"] for row in json.loads(answer)["response"]] == [55555, 100000]
+    assert [row["salary"] for row in json.loads(answer)["response"]] == [55555]
+
+
+@pytest.mark.parametrize("name", ["plain", "crlf, blank lines at the end",
+                                  "bom, french, blanks, years, rules"])
+def test_the_plain_csv_bodies_take_the_column_path(apps, monkeypatch, name):
+    taken = []
+    monkeypatch.setattr(simulations, "record_columns", lambda *args, **kw: taken.append(1) or [])
+    exchange(apps, "json", CSV_BODIES[name].encode(), "text/csv")
+    assert taken == [1]
 
 
 @pytest.mark.parametrize("name", ["plain", "small", "one", "typed and French", "years and rules"])

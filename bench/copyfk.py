@@ -1,0 +1,51 @@
+"""Where calculate-taxes' PostgreSQL time goes: the COPY of 10,000 simulations, variants.
+
+    taskset -c 1 .venv/bin/python bench/copyfk.py   (on bench/batches.py's database, made by it)
+
+Each variant 5 times, alternated, its own owner row: COPY in CSV (what
+``services.simulations._copy_columns`` sends), in binary, and in CSV into a table made
+LIKE simulations (same columns, defaults, indexes; logged) but without its two foreign
+keys (owner -> session_owners, year -> tax_years), dropped at the end. Measures only.
+"""
+import io, statistics, struct, time
+import numpy, psycopg2
+import sys
+con = psycopg2.connect(sys.argv[1] if len(sys.argv) > 1 else
+                       "dbname=impots_batches user=postgres host=127.0.0.1")
+cur = con.cursor()
+N = 10_000
+cols = "owner, number, married, children, salary, tax, surcharge, discount, reduction, rate, year, rules"
+def csv_body(owner):
+    return "".join(f"{owner},{i},t,2,55555,2815,0,0,0,0.14,2019,law\n" for i in range(1, N + 1)).encode()
+def binary_body(owner):
+    o = owner.encode()
+    out = [b"PGCOPY\n\xff\r\n\0", struct.pack("!ii", 0, 0)]
+    for i in range(1, N + 1):
+        out.append(struct.pack("!h", 12) + struct.pack("!i", len(o)) + o + struct.pack("!ii", 4, i)
+                   + struct.pack("!i?", 1, True) + struct.pack("!ii", 4, 2)
+                   + struct.pack("!iq", 8, 55555) + struct.pack("!iq", 8, 2815) + struct.pack("!iq", 8, 0) * 3
+                   + struct.pack("!i", 10) + struct.pack("!hhhhh", 1, -1, 0, 2, 1400)
+                   + struct.pack("!ii", 4, 2019) + struct.pack("!i", 3) + b"law")
+    out.append(struct.pack("!h", -1))
+    return b"".join(out)
+cur.execute("DROP TABLE IF EXISTS sims_nofk; CREATE TABLE sims_nofk (LIKE simulations INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+con.commit()
+results = {}
+for rep in range(5):
+    for name in ("csv", "binary", "csv, no FK (same table, logged)", "csv (again)"):
+        owner = f"bench-copy-{rep}-{name[:3]}-{time.time_ns()}"
+        cur.execute("INSERT INTO session_owners (key, last_number, last_seen) VALUES (%s, %s, now())", (owner, N))
+        con.commit()
+        data = binary_body(owner) if name == "binary" else csv_body(owner)
+        table = "sims_nofk" if "no FK" in name else "simulations"
+        fmt = "binary" if name == "binary" else "csv"
+        t0 = time.perf_counter()
+        cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT {fmt})", io.BytesIO(data))
+        t1 = time.perf_counter()
+        con.commit()
+        t2 = time.perf_counter()
+        results.setdefault(name, []).append((t1 - t0, t2 - t1))
+for name, runs in results.items():
+    print(f"{name:<28} COPY {statistics.median(r[0] for r in runs)*1e3:6.1f} ms  COMMIT {statistics.median(r[1] for r in runs)*1e3:5.1f} ms")
+cur.execute("SELECT rate FROM simulations WHERE owner LIKE 'bench-copy-%-bin-%' LIMIT 1"); print(cur.fetchone())
+cur.execute("DROP TABLE sims_nofk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
