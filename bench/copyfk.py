@@ -8,7 +8,7 @@ LIKE simulations (same columns, defaults, indexes; logged) but without its two f
 keys (owner -> session_owners, year -> tax_years), dropped at the end. Measures only.
 """
 import io, statistics, struct, time
-import numpy, psycopg2
+import psycopg2
 import sys
 con = psycopg2.connect(sys.argv[1] if len(sys.argv) > 1 else
                        "dbname=impots_batches user=postgres host=127.0.0.1")
