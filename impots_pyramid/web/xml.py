@@ -2,6 +2,7 @@
 elements, a list repeated <item> elements (so a one-element list is still a list),
 scalars text; None an empty element. Building XML is safe with the standard library;
 parsing untrusted XML is not, and is done with defusedxml (see ``parse``)."""
+import contextlib
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -70,10 +71,11 @@ def to_xml(value, root: str = "root") -> bytes:
     return DECLARATION + text.encode("utf-8")
 
 
-def parse(body: bytes):
-    """Parse untrusted XML; entity declarations and external references are refused."""
+@contextlib.contextmanager
+def input_errors():
+    """The parsers' errors as XMLInputError, saying where."""
     try:
-        return SafeET.fromstring(body, forbid_dtd=True)
+        yield
     except DefusedXmlException as exc:
         raise XMLInputError(f"forbidden XML construct: {exc}") from None
     except ET.ParseError as exc:
@@ -81,6 +83,12 @@ def parse(body: bytes):
         raise XMLInputError(f"malformed XML at line {line}, column {column}: {exc}") from None
     except LookupError as exc:  # the declaration names an encoding Python does not know
         raise XMLInputError(f"malformed XML at line 1: {exc}") from None
+
+
+def parse(body: bytes):
+    """Parse untrusted XML; entity declarations and external references are refused."""
+    with input_errors():
+        return SafeET.fromstring(body, forbid_dtd=True)
 
 
 class XMLRenderer:
@@ -107,12 +115,5 @@ def iterparse(body: bytes, events=("start", "end")):
     """``(event, element)`` pairs of untrusted XML, read incrementally (defusedxml's
     iterparse: no DTD, no entities); errors as ``parse``'s, raised where they are met."""
     stream = SafeET.iterparse(io.BytesIO(body), events=events, forbid_dtd=True)
-    try:
+    with input_errors():
         yield from stream
-    except DefusedXmlException as exc:
-        raise XMLInputError(f"forbidden XML construct: {exc}") from None
-    except ET.ParseError as exc:
-        line, column = exc.position
-        raise XMLInputError(f"malformed XML at line {line}, column {column}: {exc}") from None
-    except LookupError as exc:  # the declaration names an encoding Python does not know
-        raise XMLInputError(f"malformed XML at line 1: {exc}") from None

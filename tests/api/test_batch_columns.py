@@ -77,9 +77,9 @@ def test_a_batch_over_batch_max_is_the_same_413(small_limits, auth, monkeypatch)
     assert new == old and new[0] == 413
 
 
-@pytest.mark.parametrize("name", ["plain", "small", "one", "typed and French",
-                                  "year and rules in the body, ignored", "every salary's rate"])
-def test_the_plain_batches_take_the_column_path(testapp, auth, monkeypatch, name):
+@pytest.fixture
+def column_path_taken(monkeypatch) -> list:
+    """Whether each batch answered took the column path (True) or the row-by-row one."""
     taken = []
     column_results = views.column_results
 
@@ -87,10 +87,17 @@ def test_the_plain_batches_take_the_column_path(testapp, auth, monkeypatch, name
         table = column_results(*args)
         taken.append(table is not None)
         return table
+
     monkeypatch.setattr(views, "column_results", spy)
+    return taken
+
+
+@pytest.mark.parametrize("name", ["plain", "small", "one", "typed and French",
+                                  "year and rules in the body, ignored", "every salary's rate"])
+def test_the_plain_batches_take_the_column_path(testapp, auth, column_path_taken, name):
     status, _, _ = answer(testapp, auth, json.dumps(BATCHES[name], ensure_ascii=False).encode(),
                             "application/json")
-    assert (status, taken) == (200, [True])
+    assert (status, column_path_taken) == (200, [True])
 
 
 # CSV bodies: the plain ones (csv_columns) by column, the others row by row.
@@ -146,15 +153,7 @@ def test_csv_bounds_are_the_same_413s(small_limits, auth, monkeypatch):
 @pytest.mark.parametrize("name", ["plain", "crlf, blank lines at the end",
                                   "no line end at the end", "bom, french, blanks",
                                   "non-breaking blanks", "other order, extra column"])
-def test_the_plain_csv_bodies_take_the_column_path(testapp, auth, monkeypatch, name):
-    taken = []
-    column_results = views.column_results
-
-    def spy(*args):
-        table = column_results(*args)
-        taken.append(table is not None)
-        return table
-    monkeypatch.setattr(views, "column_results", spy)
+def test_the_plain_csv_bodies_take_the_column_path(testapp, auth, column_path_taken, name):
     status, _, _ = answer(testapp, auth, CSV_BODIES[name].encode(), "application/json",
                           content_type="text/csv")
-    assert (status, taken) == (200, [True])
+    assert (status, column_path_taken) == (200, [True])
