@@ -13,7 +13,7 @@ import time
 import numpy
 
 from pyramid.security import forget
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Float, bindparam, case, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models import SessionOwner, Simulation
@@ -22,7 +22,7 @@ from ..models.transactions import mark_session_changed
 from ..tax import calculate, calculate_batch, calculate_many
 from ..tax.vocabulary import RULE_NAMES
 from . import session_keys
-from .tables import SimulationTable, join_columns, texts
+from .tables import SimulationRows, SimulationTable, join_columns, texts
 
 SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
                       "reduction", "rate", "year", "rules")
@@ -415,27 +415,36 @@ def list_for(dbsession, owner, offset: int = 0, limit: int | None = None) -> lis
     return [public_view(row._mapping) for row in rows]
 
 
-def list_table(dbsession, owner, offset: int = 0, limit: int | None = None) -> SimulationTable:
-    """``list_for`` as a SimulationTable: the rows' tuples turned into columns, no dict
-    per row (the action API's list-simulations)."""
+def list_table(dbsession, owner, offset: int = 0, limit: int | None = None) -> SimulationRows:
+    """``list_for`` as SimulationRows: the DBAPI cursor's tuples as they come (no Row, no
+    dict per row), ``married`` already yes/no and ``rate`` a float (the action API's
+    list-simulations)."""
     if owner is None:
-        return SimulationTable(*([[]] * 10))
-    query = (select(*(SIMULATIONS.c[c] for c in ("number",) + LISTED_COLUMNS))
-             .where(SIMULATIONS.c.owner == owner).order_by(SIMULATIONS.c.number))
+        return SimulationRows([])
+    query = LISTED.where(SIMULATIONS.c.owner == owner)
     if offset:
         query = query.offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    rows = dbsession.execute(query).all()
-    if not rows:
-        return SimulationTable(*([[]] * 10))
-    columns = list(zip(*rows))
-    return SimulationTable(*(numpy.array(column, numpy.float64 if name == "rate" else None)
-                             for name, column in zip(("number",) + LISTED_COLUMNS, columns)))
+    result = dbsession.execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if rows and type(rows[0][8]) is not float:  # a back end that kept the Decimal
+        rows = [row[:8] + (float(row[8]), row[9]) for row in rows]
+    return SimulationRows(rows)
 
 
 LISTED_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
                   "reduction", "rate", "year")
+# public_view's values, computed by the database: married as yes/no, the rate (a
+# NUMERIC) as a float, as public_view makes them.
+LISTED = select(
+    SIMULATIONS.c.number, case((SIMULATIONS.c.married, "yes"), else_="no"),
+    *(cast(SIMULATIONS.c[c], Float) if c == "rate" else SIMULATIONS.c[c]
+      for c in LISTED_COLUMNS[1:]),
+).order_by(SIMULATIONS.c.number)
 
 
 def delete_one(dbsession, owner, number: int) -> bool:

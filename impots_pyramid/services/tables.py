@@ -165,3 +165,45 @@ class TaxResultTable(ColumnTable):
                         "salary": salary, "year": int(year), "rules": str(rules),
                         **{key: figures[key] for key in RESULT_KEYS[5:]}}
         self.count = len(self.columns["married"])
+
+
+# One simulation's row, as json.dumps and web.xml write public_view's dict: the values
+# are the database's tuple (number, "yes"/"no", children, salary, tax, surcharge,
+# discount, reduction, rate as a float, year), written with %d (str of an int) and %r
+# (repr of a float: what json.dumps and str() write).
+_JSON_ROW = ('{"id": %d, "married": "%s", "children": %d, "salary": %d, "tax": %d, '
+             '"surcharge": %d, "discount": %d, "reduction": %d, "rate": %r, "year": %d}')
+_XML_ROW = ("<item><id>%d</id><married>%s</married><children>%d</children>"
+            "<salary>%d</salary><tax>%d</tax><surcharge>%d</surcharge>"
+            "<discount>%d</discount><reduction>%d</reduction><rate>%r</rate>"
+            "<year>%d</year></item>")
+
+
+class SimulationRows:
+    """Simulations as the action API lists them, held as the database's tuples (see
+    ``_JSON_ROW``): each row written by one string formatting, no dict, no array. Iterated,
+    it is the list of ``public_view``'s dicts."""
+
+    def __init__(self, rows: list):
+        self.tuples = rows
+
+    def __len__(self):
+        return len(self.tuples)
+
+    def rows(self) -> list:
+        return [dict(zip(KEYS, row)) for row in self.tuples]
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __getitem__(self, index):
+        return self.rows()[index]
+
+    def __eq__(self, other):
+        return self.rows() == (other.rows() if hasattr(other, "rows") else other)
+
+    def __json_text__(self) -> str:
+        return "[" + ", ".join(map(_JSON_ROW.__mod__, self.tuples)) + "]"
+
+    def __xml_text__(self) -> str:
+        return "".join(map(_XML_ROW.__mod__, self.tuples))
