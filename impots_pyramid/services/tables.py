@@ -1,6 +1,7 @@
 """Rows held as columns (numpy arrays), written out as text column by column.
 
-A ``SimulationTable`` is what the action API answers for a batch or a list: the rows of
+A ``SimulationTable`` is what the action API answers for a batch (``SimulationRows``,
+at the end, the database's tuples, for a list): the rows of
 ``models.simulation.public_view`` (id, married, children, salary, tax, surcharge,
 discount, reduction, rate, year), held as arrays; a ``TaxResultTable`` the resource
 API's batch results. The renderers ask them for their JSON (``__json_text__``) or XML

@@ -35,6 +35,14 @@ BATCHES = {
                                   "year": 2020, "rules": "course"}],
     "floats": [{"married": "no", "children": 1.0, "salary": 5.5}],
     "extra key": [{"married": "no", "children": 1, "salary": 5, "name": "x"}],
+    # every bracket's rate (0.0, 0.14, 0.3, 0.41, 0.45...), years and rules mixed
+    "many rates": [{"married": m, "children": c, "salary": s, "year": y, "rules": r}
+                   for m, c, s, y, r in zip(["yes", "no"] * 21, [0, 1, 2, 5, 9, 3, 0] * 6,
+                                            [0, 9000, 27000, 31000, 75000, 160000, 400000,
+                                             1200000, 5, 10**9, 45000, 99999, 15000, 62000]
+                                            * 3,
+                                            [2019, 2020, 2019] * 14,
+                                            ["course", "law", "law"] * 14)],
 }
 
 
@@ -43,9 +51,9 @@ def exchange(app, response_type, body, content_type="application/json"):
     batch = client.app.post("/calculate-taxes", body, content_type=content_type,
                             headers=client._headers(), status="*")
     listed = client.app.get("/list-simulations", headers=client._headers(), status="*")
-    paged = client.app.get("/list-simulations?offset=1&limit=2", headers=client._headers(),
-                           status="*")
-    return [(r.status_code, r.content_type, r.body) for r in (batch, listed, paged)]
+    paged = [client.app.get(f"/list-simulations?{query}", headers=client._headers(), status="*")
+             for query in ("offset=1&limit=2", "offset=3", "limit=4", "offset=1000")]
+    return [(r.status_code, r.content_type, r.body) for r in (batch, listed, *paged)]
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +127,47 @@ def test_the_plain_batches_take_the_column_path(apps, monkeypatch, name):
     monkeypatch.setattr(simulations, "record_columns", lambda *args, **kw: taken.append(1) or [])
     exchange(apps, "json", json.dumps(BATCHES[name], ensure_ascii=False).encode())
     assert taken == [1]
+
+
+def test_a_back_end_that_keeps_the_decimal_rate_lists_the_same_rows():
+    """``list_table`` turns a rate the database gave as a Decimal (a CAST skipped) into
+    the float public_view makes of it."""
+    from decimal import Decimal
+
+    from impots_pyramid.services.tables import SimulationRows
+
+    rows = [(1, "yes", 2, 55555, 10, 0, 0, 0, Decimal("0.3000"), 2019),
+            (2, "no", 0, 5, 0, 0, 0, 0, Decimal("0.0000"), 2020)]
+
+    class Result:
+        cursor = type("Cursor", (), {"fetchall": lambda self: list(rows)})()
+
+        def close(self):
+            pass
+
+    dbsession = type("DBSession", (), {"execute": lambda self, query: Result()})()
+    table = simulations.list_table(dbsession, "owner")
+    assert isinstance(table, SimulationRows)
+    assert table.__json_text__() == json.dumps(
+        [simulations.public_view(dict(zip(("number",) + simulations.LISTED_COLUMNS,
+                                          (n, m == "yes", *rest))))
+         for n, m, *rest in rows])
+    assert "<rate>0.3</rate>" in table.__xml_text__()
+    assert "<rate>0.0</rate>" in table.__xml_text__()
+
+
+def test_simulation_rows_write_what_json_and_xml_make_of_their_dicts():
+    from impots_pyramid.services.tables import SimulationRows
+    from impots_pyramid.web.renderers import utf8_json
+    from impots_pyramid.web.xml import to_xml
+
+    table = SimulationRows([(n, "yes" if n % 2 else "no", n % 7, 10**9 + n, n * 3, 0, 17, 2,
+                             rate, 2019 + n % 2)
+                            for n, rate in enumerate([0.0, 0.0001, 0.1234, 0.3, 0.45, 0.9999,
+                                                      99.9999], 1)])
+    dicts = table.rows()
+    assert [row["id"] for row in table] == list(range(1, 8))
+    assert utf8_json({"response": table}) == json.dumps({"response": dicts})
+    assert to_xml({"response": table}) == to_xml({"response": dicts})
+    assert utf8_json(SimulationRows([])) == "[]"
+    assert to_xml({"response": SimulationRows([])}) == to_xml({"response": []})
