@@ -100,3 +100,15 @@ def test_another_user_in_the_same_session_starts_new_simulations(testapp, dbsess
     client.calculate(married="no", children="0", salary="30000")
     client.login("bob", "bob's password")  # the same user again keeps them
     assert [s["salary"] for s in client.simulations()] == [30000]
+
+
+def test_remembered_basic_credentials_are_refused_to_a_blocked_address(throttled_app):
+    """Whatever the password: credentials verified a minute ago, sent from an address that
+    has since failed five times for the name, get the 429 too."""
+    attacker = from_address(throttled_app, "192.0.2.99")
+    attacker.get(TAX, headers=basic(TEST_USER, TEST_PASSWORD))  # verified, remembered
+    for number in range(PER_ADDRESS):
+        attacker.get(TAX, headers=basic(TEST_USER, f"guess{number}"), status=401)
+    attacker.get(TAX, headers=basic(TEST_USER, TEST_PASSWORD), status=429)
+    owner = from_address(throttled_app, "198.51.100.7")  # another address still gets in
+    assert owner.get(TAX, headers=basic(TEST_USER, TEST_PASSWORD)).json["tax"] == 2815

@@ -53,12 +53,15 @@ class MemoryCounts:
         return moments
 
     def reserve(self, name_key, address_key, token, now):
+        """Seconds to wait if blocked, else None, the place taken (with a ``token``; None:
+        only look)."""
         with self._lock:
             by_address, by_name = self._live(address_key, now), self._live(name_key, now)
             if len(by_address) >= PER_ADDRESS or (len(by_name) >= PER_NAME and by_address):
                 return _wait(min(by_address.values()), now)
-            for key in (address_key, name_key):
-                self._failures.setdefault(key, {})[token] = now
+            if token is not None:
+                for key in (address_key, name_key):
+                    self._failures.setdefault(key, {})[token] = now
             return None
 
     def release(self, name_key, address_key, token):
@@ -71,8 +74,9 @@ class MemoryCounts:
             self._failures.clear()
 
 
-# KEYS: the address's sorted set, the name's; ARGV: token, now, window, per address, per name.
-# Answers 0 when the attempt took its place, else the oldest moment that blocks it.
+# KEYS: the address's sorted set, the name's; ARGV: token ("" to only look), now, window,
+# per address, per name. Answers 0 when not blocked (the place taken with a token), else
+# the oldest moment that blocks it.
 _RESERVE = """
 local since = tonumber(ARGV[2]) - tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', since)
@@ -83,9 +87,11 @@ if by_address >= tonumber(ARGV[4]) or (by_name >= tonumber(ARGV[5]) and by_addre
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return oldest[2]
 end
-for _, key in ipairs(KEYS) do
-  redis.call('ZADD', key, ARGV[2], ARGV[1])
-  redis.call('EXPIRE', key, ARGV[3])
+if ARGV[1] ~= '' then
+  for _, key in ipairs(KEYS) do
+    redis.call('ZADD', key, ARGV[2], ARGV[1])
+    redis.call('EXPIRE', key, ARGV[3])
+  end
 end
 return 0
 """
@@ -101,7 +107,7 @@ class RedisCounts:
 
     def reserve(self, name_key, address_key, token, now):
         oldest = self._reserve(keys=[KEY_PREFIX + address_key, KEY_PREFIX + name_key],
-                               args=[token, now, WINDOW, PER_ADDRESS, PER_NAME])
+                               args=[token or "", now, WINDOW, PER_ADDRESS, PER_NAME])
         return None if float(oldest) == 0 else _wait(float(oldest), now)
 
     def release(self, name_key, address_key, token):
@@ -136,6 +142,14 @@ class LoginThrottle:
         if right:
             self.counts.release(name_key, address_key, token)
         return right
+
+    def check(self, login: str, address: str) -> None:
+        """Throttled if ``login`` may not try from ``address`` now (nothing counted): for
+        credentials already known to be right, which cannot fail."""
+        wait = self.counts.reserve(f"name:{login}", f"address:{address}:{login}", None,
+                                   time.time())
+        if wait is not None:
+            raise Throttled(wait)
 
     def reset(self) -> None:
         """Forget every failure (tests, and an administrator after an attack)."""

@@ -71,14 +71,16 @@ def client_address(request) -> str:
 
 def check_login(request, login: str, password: str, remembered=None) -> None:
     """Raise LoginRefused unless ``login`` may log in with ``password`` now: through the
-    failed-login throttle (``throttle``), unless ``remembered`` (Basic credentials
-    verified a few minutes ago, see VerifiedCredentials) knows them already."""
+    failed-login throttle (``throttle``); credentials that ``remembered`` knows (Basic
+    credentials verified a few minutes ago, see VerifiedCredentials) skip the pbkdf2 check
+    and count nothing, but an address the throttle blocks is refused all the same."""
     user = find_user(request.dbsession, login)
-    if remembered is not None and remembered.knows(login, password, user):
-        return
+    throttle, address = login_throttle(request.registry), client_address(request)
     try:
-        right = login_throttle(request.registry).attempt(
-            login, client_address(request), lambda: password_matches(user, password))
+        if remembered is not None and remembered.knows(login, password, user):
+            throttle.check(login, address)  # blocked whatever the password, counts nothing
+            return
+        right = throttle.attempt(login, address, lambda: password_matches(user, password))
     except Throttled as throttled:
         raise LoginRefused(f"too many failed logins for [{login}]: try again in "
                            f"{throttled.retry_after} s", 429, throttled.retry_after) from None
@@ -116,7 +118,7 @@ class VerifiedCredentials:
     A pbkdf2 check costs tens of milliseconds by design; an API client sends the same
     header with every request. Only a salted digest of the pair is kept, never the
     password, and a change of password forgets it (the stored hash is in the digest).
-    Remembered credentials skip the throttle: only a right password gets remembered.
+    Remembered credentials skip the pbkdf2 check, not the throttle's refusal.
     """
 
     def __init__(self, ttl: float = 300.0, size: int = 1024):
