@@ -215,8 +215,12 @@ def now() -> datetime.datetime:
 def ensure_owner(dbsession, owner: str) -> None:
     """Create the owner's row, before any concurrent calculation races for it."""
     if dbsession.get(SessionOwner, owner) is None:
-        dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
-        dbsession.flush()
+        _add_owner(dbsession, owner)
+
+
+def _add_owner(dbsession, owner: str) -> None:
+    dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
+    dbsession.flush()
 
 
 def owner_exists(dbsession, owner) -> bool:
@@ -235,8 +239,7 @@ def ensure_session_owner(dbsession, session) -> str:
     if owner is not None and owner_exists(dbsession, owner):
         return owner
     owner = session[session_keys.OWNER] = new_owner_key()
-    dbsession.add(SessionOwner(key=owner, last_number=0, last_seen=now()))
-    dbsession.flush()
+    _add_owner(dbsession, owner)
     return owner
 
 
@@ -351,7 +354,7 @@ def record(dbsession, owner: str, rows: list, limit: int | None = None,
     numbers = reserve_numbers(connection, dbsession, owner, len(rows), create)
     check_room(connection, owner, numbers.stop - 1, len(rows), limit)
     if isinstance(rows, SimulationColumns):
-        if len(rows) >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2":
+        if _by_copy(connection, len(rows)):
             _copy_columns(connection, owner, numbers, rows)
         else:
             connection.execute(INSERT_SIMULATIONS, [
@@ -361,7 +364,7 @@ def record(dbsession, owner: str, rows: list, limit: int | None = None,
     values = [{"owner": owner, "number": number, **row} for number, row in zip(numbers, rows)]
     if len(values) == 1:
         connection.execute(INSERT_SIMULATIONS, values[0])
-    elif len(values) >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2":
+    elif _by_copy(connection, len(values)):
         _copy(connection, values)
     else:  # executemany, which the drivers batch
         connection.execute(INSERT_SIMULATIONS, values)
@@ -374,15 +377,26 @@ COPY_THRESHOLD = 100
 COPY_COLUMNS = ("owner", "number") + SIMULATION_COLUMNS
 
 
+def _by_copy(connection, count: int) -> bool:
+    return count >= COPY_THRESHOLD and connection.dialect.driver == "psycopg2"
+
+
+COPY_STATEMENT = (f"COPY {SIMULATIONS.name} ({', '.join(COPY_COLUMNS)}) "
+                  "FROM STDIN WITH (FORMAT csv)")
+
+
+def _copy_csv(connection, buffer) -> None:
+    """COPY the rows of ``buffer`` (CSV of COPY_COLUMNS) on the driver's connection,
+    inside the transaction the request is in."""
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(COPY_STATEMENT, buffer)
+
+
 def _copy(connection, values: list) -> None:
     buffer = io.StringIO()
     csv.writer(buffer).writerows([value[column] for column in COPY_COLUMNS] for value in values)
     buffer.seek(0)
-    statement = (f"COPY {SIMULATIONS.name} ({', '.join(COPY_COLUMNS)}) "
-                 "FROM STDIN WITH (FORMAT csv)")
-    # The driver's connection, inside the transaction the request is in.
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        cursor.copy_expert(statement, buffer)
+    _copy_csv(connection, buffer)
 
 
 def _copy_columns(connection, owner: str, numbers: range, rows: SimulationColumns) -> None:
@@ -394,11 +408,7 @@ def _copy_columns(connection, owner: str, numbers: range, rows: SimulationColumn
     for name in SIMULATION_COLUMNS[1:]:
         column = c[name]
         pieces += [b",", column.astype("S") if name == "rules" else texts(column)]
-    buffer = io.BytesIO(join_columns(pieces, b"\n") + b"\n")
-    statement = (f"COPY {SIMULATIONS.name} ({', '.join(COPY_COLUMNS)}) "
-                 "FROM STDIN WITH (FORMAT csv)")
-    with connection.connection.dbapi_connection.cursor() as cursor:
-        cursor.copy_expert(statement, buffer)
+    _copy_csv(connection, io.BytesIO(join_columns(pieces, b"\n") + b"\n"))
 
 
 def list_for(dbsession, owner, offset: int = 0, limit: int | None = None) -> list:

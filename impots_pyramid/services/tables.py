@@ -49,10 +49,26 @@ def join_columns(pieces: list, separator: bytes) -> bytes:
     return separator.join(rows.tolist())
 
 
-class ColumnTable:
+class RowsView:
+    """Stands for a list of dicts (``rows()``): iterated, indexed and compared as one."""
+
+    def rows(self) -> list:
+        raise NotImplementedError
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __getitem__(self, index):
+        return self.rows()[index]
+
+    def __eq__(self, other):
+        return self.rows() == (other.rows() if isinstance(other, RowsView) else other)
+
+
+class ColumnTable(RowsView):
     """Rows held as columns (``columns``: key -> array, or one value for every row), in
-    the order of ``KEYS``; ``TEXT_KEYS`` are written as JSON strings, ``WORDS`` are bool
-    columns shown as yes/no. Iterated, it is the list of dicts it stands for."""
+    the order of ``KEYS``; ``TEXT_KEYS`` are written as JSON strings; ``married`` is a
+    bool column shown as yes/no."""
 
     KEYS = ()
     TEXT_KEYS = frozenset({"married"})
@@ -72,15 +88,6 @@ class ColumnTable:
                 lists[key] = [values] * self.count
         lists["married"] = ["yes" if m else "no" for m in lists["married"]]
         return [dict(zip(self.KEYS, values)) for values in zip(*(lists[key] for key in self.KEYS))]
-
-    def __iter__(self):
-        return iter(self.rows())
-
-    def __getitem__(self, index):
-        return self.rows()[index]
-
-    def __eq__(self, other):
-        return self.rows() == (other.rows() if isinstance(other, ColumnTable) else other)
 
     def _cells(self) -> dict:
         """key -> array of ASCII bytes (one cell per row), or bytes (every row's)."""
@@ -180,7 +187,7 @@ _XML_ROW = ("<item><id>%d</id><married>%s</married><children>%d</children>"
             "<year>%d</year></item>")
 
 
-class SimulationRows:
+class SimulationRows(RowsView):
     """Simulations as the action API lists them, held as the database's tuples (see
     ``_JSON_ROW``): each row written by one string formatting, no dict, no array. Iterated,
     it is the list of ``public_view``'s dicts."""
@@ -193,15 +200,6 @@ class SimulationRows:
 
     def rows(self) -> list:
         return [dict(zip(KEYS, row)) for row in self.tuples]
-
-    def __iter__(self):
-        return iter(self.rows())
-
-    def __getitem__(self, index):
-        return self.rows()[index]
-
-    def __eq__(self, other):
-        return self.rows() == (other.rows() if hasattr(other, "rows") else other)
 
     def __json_text__(self) -> str:
         return "[" + ", ".join(map(_JSON_ROW.__mod__, self.tuples)) + "]"
