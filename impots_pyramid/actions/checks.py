@@ -30,6 +30,7 @@ from pyramid.settings import aslist
 from ..services import simulations
 from ..services.session_keys import RESPONSE_TYPE
 from ..web.bodies import BodyError, read_body
+from ..web.echo import shorten
 from ..web.encoding import EncodingError, check_encoding
 from ..web.sessions import COOKIE_NAME
 from .envelope import ActionFailure, fail
@@ -78,7 +79,7 @@ def foreign_origin(request):
         origin = _origin(value)
         if origin is not None and (origin == _origin(request.host_url) or _trusted(origin, request)):
             return None
-        quoted = value if len(value) <= MAX_ORIGIN_QUOTED else value[:MAX_ORIGIN_QUOTED] + "..."
+        quoted = shorten(value, MAX_ORIGIN_QUOTED)
         return f"the request comes from another site ({name}: {quoted})"
     return None
 

@@ -28,6 +28,7 @@ from ..actions.envelope import ActionFailure
 from ..tax import csvbatch
 from ..tax.vocabulary import COURSE_TAX_YEAR, DEFAULT_RULES, RULE_NAMES
 from ..web.bodies import BodyError, read_body
+from ..web.echo import shorten
 from . import BATCH_CSV, page_values, template
 from .failures import error_page
 from .formatting import decimal, grouped
@@ -78,11 +79,6 @@ def batch_values(request, typed=None, message=None) -> dict:
              renderer=template("batch"), decorator=guarded())
 def batch_page(request):
     return batch_values(request)
-
-
-def _shortened(text) -> str:
-    text = str(text)
-    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
 
 
 def read_upload(request, typed):
@@ -137,17 +133,17 @@ def compute(request, data, year, rules) -> bytes:
         if not exc.header or not any(name.strip() for name in exc.header):
             raise Refused(_("The file is empty.")) from None
         raise Refused(_("The file has no column ${missing} (its columns: ${found}).", mapping={
-            "missing": _shortened(", ".join(exc.missing)),
-            "found": _shortened(", ".join(exc.header))})) from None
+            "missing": shorten(", ".join(exc.missing), MAX_QUOTED),
+            "found": shorten(", ".join(exc.header), MAX_QUOTED)})) from None
     except csvbatch.TooManyRows:
         raise Refused(_("The file has more than ${max} households: at most ${max} per file.",
                         mapping={"max": grouped(max_rows)}), 413) from None
     except UnicodeDecodeError as exc:
         raise Refused(_("The file is not UTF-8 text (${detail}): save it as CSV UTF-8.",
-                        mapping={"detail": _shortened(exc)})) from None
+                        mapping={"detail": shorten(exc, MAX_QUOTED)})) from None
     except csv.Error as exc:
         raise Refused(_("The file is not readable CSV: ${detail}.",
-                        mapping={"detail": _shortened(exc)})) from None
+                        mapping={"detail": shorten(exc, MAX_QUOTED)})) from None
     if batch.rows == 0:
         raise Refused(_("The file has no household: one per line after the header."))
     return output

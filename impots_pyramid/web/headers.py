@@ -22,6 +22,7 @@ from pyramid.events import NewResponse
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
+from .echo import shorten
 from .sessions import COOKIE_NAME
 
 HTML_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -47,7 +48,7 @@ def host_allowed(host: str, allowed: tuple) -> bool:
 
 
 def foreign_host(request, host: str) -> Response:
-    quoted = host if len(host) <= MAX_HOST_QUOTED else host[:MAX_HOST_QUOTED] + "..."
+    quoted = shorten(host, MAX_HOST_QUOTED)
     return Response(status=400, content_type="text/plain", charset="utf-8",
                     text=f"unknown host {quoted!r}: this service does not answer for it\n")
 
