@@ -6,10 +6,7 @@ all returning the same data; a GET that none of them accepts falls through to
 is the failure policy's 405, its Allow read from these registrations. Errors are raised
 and turned into problem documents by the exception views of ``errors``.
 """
-import csv
-import io
 
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..services.tables import TaxResultTable
@@ -25,6 +22,7 @@ from ..tax.households import (
 from ..tax.vocabulary import FIELD_ALIASES, yes_no
 from ..web import bodies
 from ..web.echo import shorten, shortened
+from ..web.renderers import csv_bytes, csv_response
 from .negotiation import API_ROUTE
 from .openapi import openapi_document
 from .problems import Problem
@@ -175,15 +173,9 @@ def curve(context, request):
 def curve_csv(context, request):
     """The points as CSV: a header line, then one line per salary."""
     data = curve_points(context, request)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(CURVE_COLUMNS)
-    for point in data["points"]:
-        writer.writerow(point[name] for name in CURVE_COLUMNS)
-    filename = f"tax-curve-{data['year']}.csv"
-    return Response(body=text.getvalue().encode("utf-8"), content_type="text/csv",
-                    charset="utf-8",
-                    content_disposition=f'inline; filename="{filename}"')
+    body = csv_bytes([CURVE_COLUMNS, *([point[name] for name in CURVE_COLUMNS]
+                                       for point in data["points"])])
+    return csv_response(body, f"tax-curve-{data['year']}.csv")
 
 
 # CSRF: the batch is computed, never stored, and its body types (JSON, CSV, XML) are not
@@ -205,18 +197,12 @@ def taxes_csv(context, request):
     """The batch's results as CSV (``Accept: text/csv``): a header line, then one line per
     household in the body's order; its errors as the other formats' problem documents."""
     data = batch_results(context, request)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(BATCH_CSV_COLUMNS)
     results = data["results"]
     if isinstance(results, TaxResultTable):  # its lines made column by column
-        body = text.getvalue().encode("utf-8") + results.csv_bytes(BATCH_CSV_COLUMNS)
+        lines = results.csv_bytes(BATCH_CSV_COLUMNS)
     else:
-        writer.writerows([result[name] for name in BATCH_CSV_COLUMNS] for result in results)
-        body = text.getvalue().encode("utf-8")
-    return Response(body=body, content_type="text/csv",
-                    charset="utf-8",
-                    content_disposition=f'inline; filename="taxes-{data["year"]}.csv"')
+        lines = csv_bytes([result[name] for name in BATCH_CSV_COLUMNS] for result in results)
+    return csv_response(csv_bytes([BATCH_CSV_COLUMNS]) + lines, f"taxes-{data['year']}.csv")
 
 
 def batch_results(context, request) -> dict:

@@ -20,7 +20,6 @@ import csv
 
 from pyramid.i18n import TranslationStringFactory
 from pyramid.renderers import render_to_response
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..actions.checks import check_csrf
@@ -29,6 +28,7 @@ from ..tax import csvbatch
 from ..tax.vocabulary import COURSE_TAX_YEAR, DEFAULT_RULES, RULE_NAMES
 from ..web.bodies import BodyError, read_body
 from ..web.echo import shorten
+from ..web.renderers import csv_response
 from . import BATCH_CSV, page_values, template
 from .failures import error_page
 from .formatting import decimal, grouped
@@ -166,6 +166,5 @@ def calculate_batch_csv(request):
         answer = render_to_response(template("batch"), values, request=request)
         answer.status = refused.status
         return answer
-    return Response(body=output, content_type="text/csv", charset="utf-8",
-                    content_disposition=f'attachment; filename="{DOWNLOAD_NAME}"')
+    return csv_response(output, DOWNLOAD_NAME, attachment=True)
 

@@ -4,10 +4,10 @@ read from the session (a failed login, a form's errors) are meant for one displa
 A page needs an html session (else: init-session/html) and, except the authentication
 and errors pages, a logged-in user (else: the authentication page).
 """
-from pyramid.response import Response
 from pyramid.view import view_config
 
 from ..services import explanations, session_keys, simulations
+from ..web.renderers import csv_response
 from . import SIMULATIONS_CSV, page_values, see_other, template
 from .chart import chart, years_chart
 
@@ -88,8 +88,7 @@ def simulations_page(request):
 def simulations_csv(request):
     """The list of simulations as a CSV file to save (Content-Disposition: attachment)."""
     text = simulations.session_simulations_csv(request.dbsession, request.session)
-    return Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
-                    content_disposition='attachment; filename="simulations.csv"')
+    return csv_response(text.encode("utf-8"), "simulations.csv", attachment=True)
 
 
 @view_config(route_name="display-errors-view", request_method="GET",

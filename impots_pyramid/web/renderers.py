@@ -1,10 +1,13 @@
 """Renderers: JSON as the spec wants it (UTF-8 text, not \\u escapes; charset in the
 content type). The XML renderer is in ``xml``."""
+import csv
+import io
 import json
 import re
 import secrets
 
 from pyramid.renderers import JSON
+from pyramid.response import Response
 
 # A JSON string may hold a lone surrogate (a client's "\ud800" escape, echoed back in an
 # error): UTF-8 cannot carry it, so it stays escaped, and the text still reads back the same.
@@ -55,6 +58,20 @@ class UTF8JSON(JSON):
             return text
 
         return _render
+
+
+def csv_bytes(rows) -> bytes:
+    """Rows as ``csv.writer`` writes them (lines ended by CRLF), in UTF-8."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def csv_response(body: bytes, filename: str, attachment: bool = False) -> Response:
+    """A CSV answer: shown (``inline``) or to save (``attachment``) under ``filename``."""
+    disposition = "attachment" if attachment else "inline"
+    return Response(body=body, content_type="text/csv", charset="utf-8",
+                    content_disposition=f'{disposition}; filename="{filename}"')
 
 
 def includeme(config):
