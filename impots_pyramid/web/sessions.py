@@ -65,7 +65,7 @@ class EncryptedJSONSerializer:
         self._fernet = Fernet(cookie_key(secret))
 
     def dumps(self, appstruct) -> bytes:
-        return self._fernet.encrypt(json.dumps(appstruct, separators=(",", ":")).encode("utf-8"))
+        return self._fernet.encrypt(json_to_bytes(appstruct))
 
     def loads(self, bstruct: bytes):
         try:
@@ -73,7 +73,7 @@ class EncryptedJSONSerializer:
             # padding, so a cookie with bytes appended would otherwise pass for it.
             if base64.urlsafe_b64encode(base64.urlsafe_b64decode(bstruct)) != bstruct:
                 raise ValueError("not canonical")
-            return json.loads(self._fernet.decrypt(bstruct))
+            return json_from_bytes(self._fernet.decrypt(bstruct))
         except (InvalidToken, TypeError, ValueError):
             raise ValueError("not a session cookie of this secret") from None
 
