@@ -33,9 +33,12 @@ def get_session_factory(engine):
     return sessionmaker(bind=engine, class_=TransactionSession)
 
 
-def get_tm_session(session_factory, transaction_manager, request=None):
-    """A session joined to ``transaction_manager``: committed or aborted with it."""
-    return session_factory(info={"request": request, MANAGER_KEY: transaction_manager})
+def get_tm_session(session_factory, transaction_manager):
+    """A session joined to ``transaction_manager``: committed or aborted with it. (No
+    reference to the request, as the cookiecutter keeps in ``info``: request and session
+    would make a cycle, and everything the request holds, its body and its answer
+    included, would wait for the garbage collector's rare full pass.)"""
+    return session_factory(info={MANAGER_KEY: transaction_manager})
 
 
 def includeme(config):
@@ -58,7 +61,7 @@ def includeme(config):
         # Tests inject their own session, joined to a transaction they roll back.
         session = request.environ.get("app.dbsession")
         if session is None:
-            session = get_tm_session(session_factory, request.tm, request=request)
+            session = get_tm_session(session_factory, request.tm)
         return session
 
     config.add_request_method(dbsession, reify=True)
