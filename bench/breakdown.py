@@ -9,11 +9,12 @@ database, called as a WSGI application (no HTTP server: waitress's share is the 
 run of compare.py). One logged-in session sends POST /calculate-tax; for each variant,
 ``simulations.record`` (the one database write of a calculation) is replaced by:
 
-- as shipped: the real write (one statement in the request's transaction);
-- SELECT 1: the same transaction and round trips (BEGIN, statement, COMMIT), the
-  smallest statement;
-- transaction, no statement: the connection checked out and joined to the request's
-  transaction, nothing sent;
+- as shipped: the real write (on PostgreSQL, one statement committed on its own:
+  models.committed);
+- in the request's transaction: the same statement through the request's transaction
+  (BEGIN, statement, COMMIT: the path before models.committed, still taken by a request
+  that has written already);
+- SELECT 1 committed alone: the smallest statement, one round trip (this design's bound);
 - no database: no write at all (the answer made up in Python).
 
 Variants alternate within each round; it prints the median CPU time of this thread per
@@ -39,9 +40,9 @@ if __package__ in (None, ""):  # run as a script: make ``bench`` importable
     __package__ = "bench"
 
 from pyramid.paster import get_app  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-
 from bench import hello, setup  # noqa: E402
+from impots_pyramid.models import committed  # noqa: E402
+from impots_pyramid.models.committed import COMMITS_ALONE  # noqa: E402
 from impots_pyramid.services import simulations  # noqa: E402
 from impots_pyramid.models.simulation import public_view  # noqa: E402
 
@@ -94,13 +95,13 @@ def _made_up(owner, rows):
     return [public_view({"owner": owner, "number": 1, **rows[0]})]
 
 
+def _in_transaction(dbsession, *arguments, **keywords):
+    dbsession.info[COMMITS_ALONE] = False
+    return SHIPPED(dbsession, *arguments, **keywords)
+
+
 def _select_one(dbsession, owner, rows, *options, **keywords):
-    simulations._writing_connection(dbsession).execute(text("SELECT 1"))
-    return _made_up(owner, rows)
-
-
-def _transaction_only(dbsession, owner, rows, *options, **keywords):
-    simulations._writing_connection(dbsession)
+    committed.scalar(dbsession, "SELECT 1", {})
     return _made_up(owner, rows)
 
 
@@ -108,19 +109,19 @@ def _no_database(dbsession, owner, rows, *options, **keywords):
     return _made_up(owner, rows)
 
 
-VARIANTS = {"as shipped": simulations.record, "SELECT 1": _select_one,
-            "transaction, no statement": _transaction_only, "no database": _no_database}
+SHIPPED = simulations.record
+VARIANTS = {"as shipped": SHIPPED, "in the request's transaction": _in_transaction,
+            "SELECT 1 committed alone": _select_one, "no database": _no_database}
 
 
 @contextlib.contextmanager
 def recording_with(record):
     # The calculation service calls ``record`` through its module: replacing it there is enough.
-    shipped = simulations.record
     simulations.record = record
     try:
         yield
     finally:
-        simulations.record = shipped
+        simulations.record = SHIPPED
 
 
 def cpu_per_call(function, count: int) -> float:

@@ -2,6 +2,7 @@
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
+from .committed import COMMITS_ALONE
 from .meta import Base  # noqa: F401
 from .simulation import SessionOwner, Simulation  # noqa: F401
 from .tax_year import TaxBracket, TaxYear  # noqa: F401
@@ -62,6 +63,7 @@ def includeme(config):
         session = request.environ.get("app.dbsession")
         if session is None:
             session = get_tm_session(session_factory, request.tm)
+            session.info[COMMITS_ALONE] = True  # the request's own (models.committed)
         return session
 
     config.add_request_method(dbsession, reify=True)

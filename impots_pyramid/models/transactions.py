@@ -13,6 +13,12 @@ from zope.sqlalchemy.datamanager import ZopeTransactionEvents, join_transaction,
 COMMITTING = "Committing"  # transaction's Status.COMMITTING (its module is private)
 
 MANAGER_KEY = "transaction_manager"
+# In ``session.info`` once the session's transaction has written (models.committed).
+WROTE = "wrote"
+
+
+def has_written(session) -> bool:
+    return session.info.get(WROTE, False)
 
 
 def manager_of(session):
@@ -28,6 +34,7 @@ class PerSessionManagerEvents(ZopeTransactionEvents):
             join_transaction(session, self.initial_state, manager, self.keep_session)
 
     def _changed(self, session):
+        session.info[WROTE] = True
         manager = manager_of(session)
         if manager is not None:
             mark_changed(session, manager, self.keep_session)

@@ -14,9 +14,10 @@ import numpy
 
 from pyramid.security import forget
 from sqlalchemy import Float, bindparam, case, cast, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import psycopg2
 from sqlalchemy.exc import IntegrityError
 
-from ..models import SessionOwner, Simulation
+from ..models import SessionOwner, Simulation, committed
 from ..models.simulation import public_view
 from ..models.transactions import mark_session_changed
 from ..tax import calculate, calculate_batch, calculate_many
@@ -297,22 +298,35 @@ def reserve_numbers(connection, dbsession, owner: str, count: int,
 
 # One calculation on PostgreSQL: the owner's number taken and the row inserted in one
 # statement (a data-modifying CTE), one round trip instead of two. Its RETURNING is empty
-# when the owner has no row yet; record() then takes the general path, which makes it.
-_BUMPED = BUMP_RETURNING.cte("bumped")
+# when the owner has no row yet, or when its numbers have reached ``below`` (the session
+# may be full: check_room counts); record() then takes the general path. Below the limit
+# the session holds fewer simulations than its last number: no count is needed.
+_BUMPED = BUMP_RETURNING.where(OWNERS.c.last_number < bindparam("below")).cte("bumped")
 INSERT_ONE_NUMBERED = (
     insert(SIMULATIONS)
     .from_select(("owner", "number") + SIMULATION_COLUMNS, select(
         bindparam("owner", type_=SIMULATIONS.c.owner.type), _BUMPED.c.last_number,
         *(bindparam(column, type_=SIMULATIONS.c[column].type) for column in SIMULATION_COLUMNS)))
     .returning(SIMULATIONS.c.number))
+# The same as psycopg2's SQL, for a statement committed on its own (models.committed).
+INSERT_ONE_NUMBERED_SQL = str(INSERT_ONE_NUMBERED.compile(dialect=psycopg2.dialect()))
+NO_LIMIT = 2**31 - 1
 
 
-def _record_one_numbered(connection, owner: str, row: dict) -> dict | None:
-    if connection.dialect.name != "postgresql":  # no UPDATE in a CTE elsewhere
-        return None
+def _record_one_numbered(dbsession, owner: str, row: dict, limit) -> dict | None:
+    """One simulation in one statement on PostgreSQL, committed on its own when the
+    request allows it (models.committed), else in the request's transaction; None when the
+    general path must do it."""
     value = {"owner": owner, **row}
-    number = connection.execute(INSERT_ONE_NUMBERED,
-                                {**value, "count": 1, "moment": now()}).scalar()
+    parameters = {**value, "count": 1, "moment": now(),
+                  "below": NO_LIMIT if limit is None else limit}
+    if committed.may_commit_alone(dbsession):
+        number = committed.scalar(dbsession, INSERT_ONE_NUMBERED_SQL, parameters)
+    else:
+        connection = _writing_connection(dbsession)
+        if connection.dialect.name != "postgresql":  # no UPDATE in a CTE elsewhere
+            return None
+        number = connection.execute(INSERT_ONE_NUMBERED, parameters).scalar()
     return None if number is None else {**value, "number": number}
 
 
@@ -345,12 +359,11 @@ def record(dbsession, owner: str, rows: list, limit: int | None = None,
     With ``limit``, refuses (TooManySimulations) to make the owner hold more; the caller's
     transaction is then aborted with whatever this one did. Without ``create``, an owner
     that has no row raises OwnerGone (nothing written)."""
-    connection = _writing_connection(dbsession)
     if len(rows) == 1:
-        value = _record_one_numbered(connection, owner, rows[0])
+        value = _record_one_numbered(dbsession, owner, rows[0], limit)
         if value is not None:
-            check_room(connection, owner, value["number"], 1, limit, inserted=1)
             return [public_view(value)]
+    connection = _writing_connection(dbsession)
     numbers = reserve_numbers(connection, dbsession, owner, len(rows), create)
     check_room(connection, owner, numbers.stop - 1, len(rows), limit)
     if isinstance(rows, SimulationColumns):

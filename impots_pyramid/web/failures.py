@@ -29,6 +29,7 @@ from pyramid.tweens import INGRESS
 from pyramid_retry import is_last_attempt, mark_error_retryable
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ..models.committed import CommitInDoubt
 from ..services.users import LoginRefused
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,10 @@ def is_transient(exc) -> bool:
 
 def _maybe_committed(exc, request) -> bool:
     """A connection lost during the commit (pyramid_tm has left the request's transaction
-    by then, removing tm.active): the commit may have been applied; no second try."""
-    return exc.connection_invalidated and "tm.active" not in request.environ
+    by then, removing tm.active) or during a statement committed on its own
+    (models.committed): it may have been applied; no second try."""
+    return exc.connection_invalidated and (
+        "tm.active" not in request.environ or isinstance(exc, CommitInDoubt))
 
 
 class RetryFirstPredicate:
