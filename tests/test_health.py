@@ -1,9 +1,15 @@
 """GET /health for load balancers: public, plain JSON, 503 naming what does not answer."""
+import pathlib
+import subprocess
+import sys
+
 import pytest
 import webtest
 
 from impots_pyramid import main
 from tests.helpers import base_settings, new_app
+
+PROJECT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_health_is_public_json_and_ok(testapp):
@@ -66,3 +72,16 @@ def test_the_application_refuses_to_start_on_an_unmigrated_database(tmp_path):
     with pytest.raises(ConfigurationError, match=r"is not migrated: run initialize_impots_db "
                                                  r"/srv/impots/production.ini first"):
         main({"__file__": "/srv/impots/production.ini"}, **base_settings(url))
+
+
+def test_the_running_service_checks_its_schema_without_loading_alembic(sqlite_url):
+    """Alembic and Mako (about 12 MB a process) are for the commands that migrate: the
+    service reads the version table itself, at its start and on /health."""
+    program = ("import sys, webtest; from tests.helpers import new_app; "
+               f"app = webtest.TestApp(new_app({sqlite_url!r})); "
+               "assert app.get('/health').json['database'] == 'ok'; "
+               "print(sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako')))")
+    finished = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                              timeout=120, cwd=PROJECT)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert finished.stdout.strip() == "[]"

@@ -119,21 +119,37 @@ def test_deleting_an_owner_deletes_its_simulations(dbsession):
                             .where(Simulation.owner == "gone")) == 0
 
 
+def lag_of(engine):
+    with engine.connect() as connection:
+        return migrations.schema_lag(connection)
+
+
+def test_the_service_knows_the_latest_migration_without_alembic():
+    """The running service reads the version table itself (Alembic is not imported): its
+    idea of the latest migration must be Alembic's head."""
+    assert migrations.HEAD_REVISION == migrations.alembic_head()
+
+
 @pytest.mark.parametrize("kind", DATABASES)
 def test_migrations_go_down_to_nothing_and_up_again(kind, tmp_path):
     with services.scratch_database(kind, tmp_path) as url:
         engine = get_engine({"sqlalchemy.url": url})
         try:
+            assert lag_of(engine) == "not migrated"
             migrations.upgrade(engine)
+            assert lag_of(engine) is None
             assert {"tax_years", "tax_brackets", "users", "simulations", "session_owners"} <= \
                 set(sa.inspect(engine).get_table_names())
             migrations.downgrade(engine, "0001")  # the data migration removes its years
+            assert lag_of(engine) == f"at migration 0001, not {migrations.HEAD_REVISION}"
             with engine.connect() as connection:
                 assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_years")) == 0
             migrations.downgrade(engine, "base")
+            assert lag_of(engine) == "not migrated"
             assert not {"tax_years", "users", "simulations"} & \
                 set(sa.inspect(engine).get_table_names())
             migrations.upgrade(engine)
+            assert lag_of(engine) is None
             with engine.connect() as connection:
                 assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_years")) == 8
                 assert connection.scalar(sa.text("SELECT COUNT(*) FROM tax_brackets")) == 40
