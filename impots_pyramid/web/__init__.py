@@ -1,7 +1,7 @@
 """HTTP plumbing shared by every interface, with no knowledge of any of them: sessions
 (and the Redis flush tween), the security policy, renderers, XML, request bodies and
-their encoding, logging, the failure policy, /health, and the security headers and Host
-check on every answer."""
+their encoding, logging, the failure policy, /health, the security headers and Host
+check on every answer, and memory given back after big requests."""
 
 
 def includeme(config):
@@ -19,3 +19,4 @@ def includeme(config):
     config.include(".openapi")
     config.include(".health")
     config.include(".templating")
+    config.include(".memory")
