@@ -14,6 +14,7 @@ USER, PASSWORD = "admin", "admin"
 TIMEOUT = (5, 30)  # connect, read (seconds): a stuck server fails the test, not hangs it
 PAUSE_AFTER_FAILURE = 0.05  # a client refused does not spin at full speed
 SUCCESS = {"init-session": 700, "authenticate-user": 200, "calculate-tax": 300,
+           "calculate-taxes": 1500,
            "list-simulations": 500}
 NO_SESSION, UNAVAILABLE = 101, 171
 
