@@ -4,12 +4,16 @@ import platform
 import subprocess
 
 # (numerator, denominator, goal): our flow against the peers' and against the ceiling (the
-# goals of issue 18: 1.0 times the course peer over 10 s runs, 1.3 times the durable peer).
+# goals of issue 18: 1.0 times the course peer over 10 s runs, 1.3 times the durable peer;
+# issue 18 dropped the ceiling's goal: a Flask and a Pyramid hello differ too much for it
+# to compare designs, so it is shown without one).
 RATIOS = [
     (("flow", "ours"), ("flow", "peer"), 1.0, "our flow / the peer's flow"),
     (("flow", "ours"), ("flow", "durable"), 1.3, "our flow / the durable peer's flow"),
-    (("flow", "ours"), ("ceiling", "hello"), 0.35, "our flow / the ceiling"),
+    (("flow", "ours"), ("ceiling", "hello"), None, "our flow / the ceiling"),
 ]
+MEMORY_GOAL_MB = 150  # issue 18: each server process after the batches (VmRSS)
+MIB = 1 << 20
 LONG_FLOW_PREFIX = "flow, "  # the long runs: "flow, 60s run"
 LATENCY_GOALS = [(("calculate-taxes 10,000", "ours"), 500.0)]  # ms, p50 and p99
 
@@ -73,6 +77,9 @@ def markdown(results: dict) -> str:
     for numerator, denominator, goal, label in RATIOS:
         if numerator in by_key and denominator in by_key:
             ratio = by_key[numerator]["rps"] / by_key[denominator]["rps"]
+            if goal is None:
+                lines.append(f"| {label} | {ratio:.2f} | none | |")
+                continue
             lines.append(f"| {label} | {ratio:.2f} | ≥ {goal} | "
                          f"{'yes' if ratio >= goal else 'NO'} |")
     long_runs = sorted({c["case"] for c in results["cases"]
@@ -99,6 +106,12 @@ def markdown(results: dict) -> str:
                 ours, theirs = by_key[(case, "ours")]["p99_ms"], by_key[(case, peer)]["p99_ms"]
                 lines.append(f"| {case}: our p99 / the {peer}'s | {ours:.1f} / {theirs:.1f} ms "
                              f"| ≤ | {'yes' if ours <= theirs else 'NO'} |")
+    for name, memory in results["memory"].items():
+        if name.startswith("ours"):
+            megabytes = memory["rss_mib"] * MIB / 1e6
+            lines.append(f"| memory of {name} after the batches | {megabytes:.0f} MB | "
+                         f"< {MEMORY_GOAL_MB} MB | "
+                         f"{'yes' if megabytes < MEMORY_GOAL_MB else 'NO'} |")
     for key, limit in LATENCY_GOALS:
         if key in by_key:
             c = by_key[key]
