@@ -5,7 +5,8 @@
 Each variant 5 times, alternated, its own owner row: COPY in CSV (what
 ``services.simulations._copy_columns`` sends), in binary, and in CSV into a table made
 LIKE simulations (same columns, defaults, indexes; logged) but without its two foreign
-keys (owner -> session_owners, year -> tax_years), dropped at the end. Measures only.
+keys (owner -> session_owners, year -> tax_years), and into such tables with one of the
+two; the tables are dropped at the end. Measures only.
 """
 import io, statistics, struct, time
 import psycopg2
@@ -28,16 +29,23 @@ def binary_body(owner):
                    + struct.pack("!ii", 4, 2019) + struct.pack("!i", 3) + b"law")
     out.append(struct.pack("!h", -1))
     return b"".join(out)
-cur.execute("DROP TABLE IF EXISTS sims_nofk; CREATE TABLE sims_nofk (LIKE simulations INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+LIKE = "LIKE simulations INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES"
+cur.execute(f"DROP TABLE IF EXISTS sims_nofk; CREATE TABLE sims_nofk ({LIKE})")
+cur.execute(f"DROP TABLE IF EXISTS sims_ownerfk; CREATE TABLE sims_ownerfk ({LIKE}, "
+            "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE)")
+cur.execute(f"DROP TABLE IF EXISTS sims_yearfk; CREATE TABLE sims_yearfk ({LIKE}, "
+            "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
+TABLES = {"csv, no FK (same table, logged)": "sims_nofk", "csv, owner FK only": "sims_ownerfk",
+          "csv, year FK only": "sims_yearfk"}
 con.commit()
 results = {}
 for rep in range(5):
-    for name in ("csv", "binary", "csv, no FK (same table, logged)", "csv (again)"):
+    for name in ("csv", "binary", *TABLES, "csv (again)"):
         owner = f"bench-copy-{rep}-{name[:3]}-{time.time_ns()}"
         cur.execute("INSERT INTO session_owners (key, last_number, last_seen) VALUES (%s, %s, now())", (owner, N))
         con.commit()
         data = binary_body(owner) if name == "binary" else csv_body(owner)
-        table = "sims_nofk" if "no FK" in name else "simulations"
+        table = TABLES.get(name, "simulations")
         fmt = "binary" if name == "binary" else "csv"
         t0 = time.perf_counter()
         cur.copy_expert(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT {fmt})", io.BytesIO(data))
@@ -48,4 +56,4 @@ for rep in range(5):
 for name, runs in results.items():
     print(f"{name:<28} COPY {statistics.median(r[0] for r in runs)*1e3:6.1f} ms  COMMIT {statistics.median(r[1] for r in runs)*1e3:5.1f} ms")
 cur.execute("SELECT rate FROM simulations WHERE owner LIKE 'bench-copy-%-bin-%' LIMIT 1"); print(cur.fetchone())
-cur.execute("DROP TABLE sims_nofk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
+cur.execute("DROP TABLE sims_nofk, sims_ownerfk, sims_yearfk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
