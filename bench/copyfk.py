@@ -2,11 +2,12 @@
 
     taskset -c 1 .venv/bin/python bench/copyfk.py   (on bench/batches.py's database, made by it)
 
-Each variant 5 times, alternated, its own owner row: COPY in CSV (what
-``services.simulations._copy_columns`` sends), in binary, and in CSV into a table made
-LIKE simulations (same columns, defaults, indexes; logged) but without its two foreign
-keys (owner -> session_owners, year -> tax_years), and into such tables with one of the
-two; the tables are dropped at the end. Measures only.
+Each variant 5 times, alternated, its own owner row: COPY into simulations in CSV (what
+``services.simulations._copy_columns`` sends; since migration 0004 its only foreign key
+is the owner's) and in binary, and in CSV into tables made LIKE simulations (same
+columns, defaults, indexes; logged) with both of its former foreign keys (owner ->
+session_owners, year -> tax_years), with one, and with none; the scratch tables are
+dropped at the end. Measures only.
 """
 import io, statistics, struct, time
 import psycopg2
@@ -35,8 +36,11 @@ cur.execute(f"DROP TABLE IF EXISTS sims_ownerfk; CREATE TABLE sims_ownerfk ({LIK
             "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE)")
 cur.execute(f"DROP TABLE IF EXISTS sims_yearfk; CREATE TABLE sims_yearfk ({LIKE}, "
             "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
-TABLES = {"csv, no FK (same table, logged)": "sims_nofk", "csv, owner FK only": "sims_ownerfk",
-          "csv, year FK only": "sims_yearfk"}
+cur.execute(f"DROP TABLE IF EXISTS sims_bothfk; CREATE TABLE sims_bothfk ({LIKE}, "
+            "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE, "
+            "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
+TABLES = {"csv, both FKs (before 0004)": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
+          "csv, owner FK only": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
 con.commit()
 results = {}
 for rep in range(5):
@@ -56,4 +60,4 @@ for rep in range(5):
 for name, runs in results.items():
     print(f"{name:<28} COPY {statistics.median(r[0] for r in runs)*1e3:6.1f} ms  COMMIT {statistics.median(r[1] for r in runs)*1e3:5.1f} ms")
 cur.execute("SELECT rate FROM simulations WHERE owner LIKE 'bench-copy-%-bin-%' LIMIT 1"); print(cur.fetchone())
-cur.execute("DROP TABLE sims_nofk, sims_ownerfk, sims_yearfk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
+cur.execute("DROP TABLE sims_nofk, sims_ownerfk, sims_yearfk, sims_bothfk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
