@@ -6,10 +6,19 @@ from, one arena per thread that allocated at once (up to 8 per CPU), so every se
 thread's largest request stayed in the process for good: about 190 MB after the
 benchmark's batches, against 113 MB at rest. Two arenas at most, a fixed threshold above
 which blocks are mapped apart (and unmapped when freed), and ``malloc_trim`` once big
-requests have stopped for TRIM_DELAY seconds give it back
-(tests/reliability/test_batch_memory.py: +87 MiB after its batches without them, +13 to
-+15 with them). Not after each big request: the next one would take every page back from
-the kernel, fault by fault (a 10,000-household batch cost 1.8 times its CPU that way).
+requests have stopped for TRIM_DELAY seconds give it back, and nothing in between: each
+page given back is a page fault when the next batch takes it again.
+
+Measured on one 10,000-household batch served again and again (its server CPU) and on
+tests/reliability/test_batch_memory.py (memory over the server's at rest):
+
+| settings                                     | CPU per batch | memory after  |
+| none (glibc's own)                           | 139 ms        | +87 MiB       |
+| mmap threshold 256 KiB                       | 213-223 ms    | +13 to +15    |
+| mmap threshold 1 MiB (these)                 | 156-173 ms    | +20 to +23    |
+| mmap threshold 32 MiB                        | 133-138 ms    | +31 to +33    |
+| malloc_trim after each big request, 256 KiB  | 1.8 times     |               |
+
 Elsewhere (musl, macOS, Windows) nothing is done.
 """
 import ctypes
@@ -19,9 +28,10 @@ import time
 
 from pyramid.tweens import INGRESS
 
-M_ARENA_MAX, M_MMAP_THRESHOLD = -8, -3  # mallopt's parameters (malloc.h)
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt's (malloc.h)
 MAX_ARENAS = 2
-MMAP_THRESHOLD = 256 << 10
+MMAP_THRESHOLD = 1 << 20  # the table above: the middle of speed and memory
+TRIM_THRESHOLD = 1 << 30  # never by free() itself: DelayedTrim does it
 TRIM_AFTER_BYTES = 1 << 20  # a request whose body or answer is larger is big
 TRIM_DELAY = 1.0  # seconds without a big request
 
@@ -95,4 +105,7 @@ def includeme(config):
     # A fixed threshold: glibc otherwise raises it to the largest block freed (up to 32
     # MB), and a batch's bodies and answers then come from the heap and stay there.
     LIBC.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    # Fixing one threshold fixes the other at 128 KiB: a thread's arena would be given
+    # back whenever that much is free at its top, and faulted in again by the next batch.
+    LIBC.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     config.add_tween("impots_pyramid.web.memory.memory_trim_tween_factory", under=INGRESS)
