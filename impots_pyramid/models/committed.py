@@ -75,6 +75,7 @@ def scalar(dbsession, statement: str, parameters: dict):
     """The first column of the first row of ``statement`` (the DBAPI's SQL, with its
     parameters), committed by the time it returns; None if it returned no row."""
     engine = dbsession.bind
+    dbapi_error = engine.dialect.loaded_dbapi.Error
     fairy = _live_connection(engine)
     dbapi_connection = fairy.dbapi_connection
     try:
@@ -82,15 +83,15 @@ def scalar(dbsession, statement: str, parameters: dict):
         with dbapi_connection.cursor() as cursor:
             cursor.execute(statement, parameters)
             row = cursor.fetchone()
-        dbapi_connection.autocommit = False  # the pool's next user has transactions
-    except engine.dialect.loaded_dbapi.Error as exc:
+    except dbapi_error as exc:
         if dbapi_connection.closed:
             fairy.invalidate()
-            raise CommitInDoubt(statement, parameters, exc, connection_invalidated=True)
-        dbapi_connection.autocommit = False
-        raise DBAPIError.instance(statement, parameters, exc,
-                                  engine.dialect.loaded_dbapi.Error,
+            raise CommitInDoubt(statement, parameters, exc,
+                                connection_invalidated=True) from exc
+        raise DBAPIError.instance(statement, parameters, exc, dbapi_error,
                                   dialect=engine.dialect) from exc
     finally:
+        if not dbapi_connection.closed:
+            dbapi_connection.autocommit = False  # the pool's next user has transactions
         fairy.close()
     return None if row is None else row[0]
