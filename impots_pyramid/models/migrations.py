@@ -7,8 +7,8 @@ that Alembic (and Mako), about 12 MB, are only imported by the commands that mig
 from sqlalchemy import inspect, text
 
 SCRIPT_LOCATION = "impots_pyramid:alembic"
-# The latest migration (impots_pyramid/alembic/versions/); tests/test_migrations.py checks
-# that it is Alembic's head.
+# The latest migration (impots_pyramid/alembic/versions/); tests/test_persistence.py
+# checks that it is Alembic's head.
 HEAD_REVISION = "0004"
 VERSION_TABLE = "alembic_version"
 

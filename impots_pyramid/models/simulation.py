@@ -43,7 +43,7 @@ class Simulation(Base):
     reduction: Mapped[int] = mapped_column(BigInteger)
     rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
     # No foreign key to tax_years (migration 0004): the service checks the year against
-    # the tax years it read from that table, and the check cost half of a batch's COPY.
+    # the tax years it read from that table, and the check cost a third of a batch's COPY.
     year: Mapped[int]
     rules: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, server_default=func.now())
