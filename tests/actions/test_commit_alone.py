@@ -129,7 +129,7 @@ def test_a_refused_statement_is_the_usual_database_error(alone):
         assert connection.connection.dbapi_connection.autocommit is False
 
 
-def test_a_database_out_of_reach_is_the_usual_database_error(tmp_path):
+def test_a_database_out_of_reach_is_the_usual_database_error():
     """Port 1 on loopback: nothing listens there (the failure policy answers it 503)."""
     engine = sa.create_engine("postgresql+psycopg2://postgres@127.0.0.1:1/none")
     with Session(bind=engine, info={COMMITS_ALONE: True}) as session:

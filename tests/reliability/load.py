@@ -84,6 +84,12 @@ class ActionClient:
                           data={"married": married, "children": children, "salary": salary},
                           headers={"X-CSRF-Token": self.token or ""})
 
+    def calculate_batch(self, body: str) -> Answer:
+        """calculate-taxes with ``body``, a JSON list of households."""
+        return self._call("calculate-taxes", "POST", "/calculate-taxes", data=body,
+                          headers={"X-CSRF-Token": self.token or "",
+                                   "Content-Type": "application/json"})
+
     def list_simulations(self) -> Answer:
         return self._call("list-simulations", "GET", "/list-simulations")
 

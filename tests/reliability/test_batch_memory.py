@@ -37,9 +37,7 @@ def counted(answer):
 
 def send_batches(client: ActionClient, body: str, answers: list) -> None:
     for _ in range(BATCHES):
-        answers.append(counted(client._call(
-            "calculate-taxes", "POST", "/calculate-taxes", data=body,
-            headers={"X-CSRF-Token": client.token or "", "Content-Type": "application/json"})))
+        answers.append(counted(client.calculate_batch(body)))
     answers.append(counted(client.list_simulations()))
 
 
