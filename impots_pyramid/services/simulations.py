@@ -23,7 +23,7 @@ from ..models.transactions import mark_session_changed
 from ..tax import calculate, calculate_batch, calculate_many
 from ..tax.vocabulary import RULE_NAMES
 from . import session_keys
-from .tables import SimulationRows, SimulationTable, join_columns, texts
+from .tables import SimulationRows, SimulationTable, column_cells, join_columns
 
 SIMULATION_COLUMNS = ("married", "children", "salary", "tax", "surcharge", "discount",
                       "reduction", "rate", "year", "rules")
@@ -416,11 +416,11 @@ def _copy_columns(connection, owner: str, numbers: range, rows: SimulationColumn
     """COPY of a batch's rows, its CSV text made column by column (no quoting needed: the
     owner key is URL-safe base64, the rules a rule name, the rest numbers)."""
     c = rows.columns
-    pieces = [owner.encode() + b",", texts(numpy.arange(numbers.start, numbers.stop)), b",",
+    pieces = [owner.encode() + b",", column_cells(numpy.arange(numbers.start, numbers.stop)), b",",
               numpy.where(c["married"], b"t", b"f")]
     for name in SIMULATION_COLUMNS[1:]:
         column = c[name]
-        pieces += [b",", column.astype("S") if name == "rules" else texts(column)]
+        pieces += [b",", column.astype("S") if name == "rules" else column_cells(column)]
     _copy_csv(connection, io.BytesIO(join_columns(pieces, b"\n") + b"\n"))
 
 

@@ -150,6 +150,9 @@ def cells_from(data: numpy.ndarray, starts, ends, comma: bool):
     return [(out, lengths)]
 
 
+INTEGERS_BELOW = 10 ** 14  # what ``integers`` writes: 0 to this - 1
+
+
 def integers(values, comma: bool):
     """Whole numbers from 0 to 10**14 - 1, in decimal: one field, or two where some are
     10,000,000 or more (their last 7 digits the second field)."""
