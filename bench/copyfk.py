@@ -3,11 +3,11 @@
     taskset -c 1 .venv/bin/python bench/copyfk.py   (on bench/batches.py's database, made by it)
 
 Each variant 5 times, alternated, its own owner row: COPY into simulations in CSV (what
-``services.simulations._copy_columns`` sends; since migration 0004 its only foreign key
-is the owner's) and in binary, and in CSV into tables made LIKE simulations (same
-columns, defaults, indexes; logged) with both of its former foreign keys (owner ->
-session_owners, year -> tax_years), with one, and with none; the scratch tables are
-dropped at the end. Measures only.
+``services.simulations._copy_columns`` sends; since migration 0005 it has no foreign
+key) and in binary, and in CSV into tables made LIKE simulations (same columns, defaults,
+indexes; logged) with both of its former foreign keys (owner -> session_owners, year ->
+tax_years, before 0004), with the owner's only (before 0005), with the year's only, and
+with none; the scratch tables are dropped at the end. Measures only.
 """
 import io, statistics, struct, time
 import psycopg2
@@ -40,7 +40,7 @@ cur.execute(f"DROP TABLE IF EXISTS sims_bothfk; CREATE TABLE sims_bothfk ({LIKE}
             "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE, "
             "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
 TABLES = {"csv, both FKs (before 0004)": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
-          "csv, owner FK only": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
+          "csv, owner FK only (before 0005)": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
 con.commit()
 results = {}
 for rep in range(5):

@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint, func,
+    BigInteger, DateTime, Integer, Numeric, String, UniqueConstraint, func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,8 +31,10 @@ class Simulation(Base):
     __table_args__ = (UniqueConstraint("owner", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner: Mapped[str] = mapped_column(
-        String(64), ForeignKey("session_owners.key", ondelete="CASCADE"))
+    # No foreign key to session_owners (migration 0005): a row is only inserted under its
+    # owner's row lock (its number), and end-session and impots-purge delete the owner's
+    # row, then its simulations (services.simulations); the check cost half a batch's COPY.
+    owner: Mapped[str] = mapped_column(String(64))
     number: Mapped[int]  # the id the session sees, from 1
     married: Mapped[bool]
     children: Mapped[int]

@@ -479,10 +479,15 @@ def delete_one(dbsession, owner, number: int) -> bool:
 
 
 def end(dbsession, owner) -> None:
-    """Forget the session's simulations and numbering (end of session)."""
+    """Forget the session's simulations and numbering (end of session).
+
+    The owner's row goes first: a request storing simulations holds that row's lock from
+    its number to its commit, so the delete waits for it, and the simulations' delete,
+    a later statement, sees what it stored (the other way round, they would outlive their
+    owner); a request coming after finds no row and stores nothing (OwnerGone)."""
     if owner is not None:
-        dbsession.execute(delete(Simulation).where(Simulation.owner == owner))
         dbsession.execute(delete(SessionOwner).where(SessionOwner.key == owner))
+        dbsession.execute(delete(Simulation).where(Simulation.owner == owner))
 
 
 def touch(dbsession, owner) -> None:
@@ -491,15 +496,27 @@ def touch(dbsession, owner) -> None:
                       .values(last_seen=now()))
 
 
+PURGED_TOGETHER = 500  # owners deleted by one statement (the bound of its IN list)
+
+
 def purge(dbsession, idle_seconds: int) -> tuple:
     """Delete the simulations of sessions idle for longer than ``idle_seconds``.
 
-    Returns (sessions, simulations) deleted.
+    Returns (sessions, simulations) deleted. As in ``end``, each owner's row goes first,
+    and only while it is still idle (a request may have stored simulations, and so marked
+    it active, since it was found), then the simulations of the rows that went.
     """
     limit = now() - datetime.timedelta(seconds=idle_seconds)
-    stale = select(SessionOwner.key).where(SessionOwner.last_seen < limit)
-    simulations = dbsession.scalar(select(func.count()).select_from(Simulation)
-                                   .where(Simulation.owner.in_(stale)))
-    dbsession.execute(delete(Simulation).where(Simulation.owner.in_(stale)))
-    sessions = dbsession.execute(delete(SessionOwner).where(SessionOwner.last_seen < limit)).rowcount
+    stale = dbsession.scalars(select(SessionOwner.key)
+                              .where(SessionOwner.last_seen < limit)).all()
+    sessions = simulations = 0
+    for start in range(0, len(stale), PURGED_TOGETHER):
+        keys = stale[start:start + PURGED_TOGETHER]
+        sessions += dbsession.execute(delete(SessionOwner).where(
+            SessionOwner.key.in_(keys), SessionOwner.last_seen < limit)).rowcount
+        kept = set(dbsession.scalars(select(SessionOwner.key).where(SessionOwner.key.in_(keys))))
+        gone = [key for key in keys if key not in kept]
+        if gone:
+            simulations += dbsession.execute(
+                delete(Simulation).where(Simulation.owner.in_(gone))).rowcount
     return sessions, simulations
