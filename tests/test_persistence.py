@@ -114,6 +114,20 @@ def foreign_keys_of_simulations(engine) -> set:
     return {key["name"] for key in sa.inspect(engine).get_foreign_keys("simulations")}
 
 
+def primary_key_of_simulations(engine) -> list:
+    return sa.inspect(engine).get_pk_constraint("simulations")["constrained_columns"]
+
+
+def store_two_simulations(engine):
+    with engine.begin() as connection:
+        connection.execute(sa.insert(SessionOwner), [
+            {"key": "migrated", "last_number": 2, "last_seen": datetime.datetime.now()}])
+        connection.execute(sa.insert(Simulation), [
+            {"owner": "migrated", "number": number, "married": True, "children": 0,
+             "salary": 1, "tax": 0, "surcharge": 0, "discount": 0, "reduction": 0,
+             "rate": 0, "year": 2019, "rules": "law"} for number in (1, 2)])
+
+
 def lag_of(engine):
     with engine.connect() as connection:
         return migrations.schema_lag(connection)
@@ -138,6 +152,18 @@ def test_migrations_go_down_to_nothing_and_up_again(kind, tmp_path):
             # 0004 and 0005: a batch's years and owner are checked by the service, not row
             # by row by the database (tests/service_layer/test_owner_rows.py).
             assert foreign_keys_of_simulations(engine) == set()
+            # 0006: keyed by owner and number, no surrogate id; going back numbers the rows.
+            assert primary_key_of_simulations(engine) == ["owner", "number"]
+            store_two_simulations(engine)
+            migrations.downgrade(engine, "0005")
+            assert primary_key_of_simulations(engine) == ["id"]
+            with engine.connect() as connection:
+                ids = connection.scalars(sa.text("SELECT id FROM simulations")).all()
+            assert len(set(ids)) == 2 and None not in ids
+            migrations.upgrade(engine)
+            assert primary_key_of_simulations(engine) == ["owner", "number"]
+            with engine.begin() as connection:  # (their years go with migration 0002)
+                assert connection.execute(sa.delete(Simulation)).rowcount == 2
             migrations.downgrade(engine, "0004")
             assert foreign_keys_of_simulations(engine) == {"fk_simulations_owner_session_owners"}
             migrations.downgrade(engine, "0003")

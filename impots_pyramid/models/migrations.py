@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 SCRIPT_LOCATION = "impots_pyramid:alembic"
 # The latest migration (impots_pyramid/alembic/versions/); tests/test_persistence.py
 # checks that it is Alembic's head.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 VERSION_TABLE = "alembic_version"
 
 

@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    BigInteger, DateTime, Integer, Numeric, String, UniqueConstraint, func,
+    BigInteger, DateTime, Integer, Numeric, String, func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,15 +27,17 @@ class SessionOwner(Base):
 
 
 class Simulation(Base):
-    __tablename__ = "simulations"
-    __table_args__ = (UniqueConstraint("owner", "number"),)
+    """Keyed by its owner and its number (migration 0006: no surrogate id, which cost a
+    sequence and an index per stored row)."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    __tablename__ = "simulations"
+
     # No foreign key to session_owners (migration 0005): a row is only inserted under its
     # owner's row lock (its number), and end-session and impots-purge delete the owner's
     # row, then its simulations (services.simulations); the check cost half a batch's COPY.
-    owner: Mapped[str] = mapped_column(String(64))
-    number: Mapped[int]  # the id the session sees, from 1
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The id the session sees, from 1.
+    number: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     married: Mapped[bool]
     children: Mapped[int]
     salary: Mapped[int] = mapped_column(BigInteger)
