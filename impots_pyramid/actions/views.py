@@ -9,7 +9,7 @@ from ..services import simulations, users
 from ..services.session_keys import RESPONSE_TYPE
 from ..tax import InvalidInput, parse_year
 from ..tax.vocabulary import MAX_CHILDREN, MAX_SALARY
-from ..tax.columns import TextColumn, parse_columns
+from ..tax.columns import parse_columns
 from ..web.bodies import BodyError, read_batch, text_columns
 from ..web.echo import shortened_messages
 from .envelope import fail, success
@@ -95,9 +95,8 @@ def _parsed_columns(request, batch):
         return None
     settings = request.registry.settings
     parsed = parse_columns(
-        *(TextColumn.from_strings(columns[field]) for field in ("married", "children", "salary")),
-        *(TextColumn.from_strings(columns[field]) if field in columns else None
-          for field in ("year", "rules")),
+        *(columns[field] for field in ("married", "children", "salary")),
+        *(columns.get(field) for field in ("year", "rules")),
         known_years=request.tax_years, default_year=settings["impots.default_year"],
         default_rules=settings["impots.rules"])
     return None if parsed.bad.any() else parsed

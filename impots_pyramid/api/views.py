@@ -13,7 +13,7 @@ from ..services.tables import TaxResultTable
 from ..tax import (
     OUTPUTS, InvalidInput, calculate, calculate_many, parse_calculation, parse_household,
 )
-from ..tax.columns import TextColumn, parse_columns
+from ..tax.columns import parse_columns
 from ..tax.curve import check_bounds, curve as tax_curve
 from ..tax.explain import explain
 from ..tax.households import (
@@ -242,7 +242,7 @@ def column_results(context, batch, rules: str):
     if columns is None or not all(field in columns for field in HOUSEHOLD_FIELDS):
         return None
     year = context.tax_year.year
-    parsed = parse_columns(*(TextColumn.from_strings(columns[field]) for field in HOUSEHOLD_FIELDS),
+    parsed = parse_columns(*(columns[field] for field in HOUSEHOLD_FIELDS),
                            known_years=[year], default_year=year, default_rules=rules)
     if parsed.bad.any():
         return None

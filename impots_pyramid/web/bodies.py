@@ -37,9 +37,11 @@ import json
 import math
 import re
 
+from ..tax.columns import TextColumn
 from ..tax.vocabulary import FIELD_ALIASES, MAX_DIGITS
 from . import xml
 from .echo import shorten
+from .json_tokens import token_columns
 
 READ_CHUNK = 64 * 1024
 JSON_TYPES = ("application/json",)
@@ -311,9 +313,9 @@ def _plain_patterns(keys: tuple):
 
 
 def json_columns(text: str, max_items: int):
-    """The plainest JSON batch (see _PLAIN_MEMBERS) as {key: [raw JSON token, ...]}, a list
-    of tokens per key, in the order of the items (strings with their quotes: ``"yes"``,
-    numbers as written: ``2``); None for any other body, to be read by ``from_json``."""
+    """The plainest JSON batch (see _PLAIN_MEMBERS) as {key: TextColumn}, a cell per item
+    in their order (``json_tokens``: a string's text, a number as written); None for any
+    other body, to be read by ``from_json``."""
     start = _WHITESPACE.match(text).end()
     first = _FIRST_ITEM.match(text, start)
     if first is None:
@@ -321,15 +323,15 @@ def json_columns(text: str, max_items: int):
     keys = tuple(_KEYS_OF.findall(first.group()))
     if len(set(keys)) != len(keys):
         return None  # a key twice: JSON keeps the last, leave it to from_json
-    whole, item = _plain_patterns(keys)
+    whole, _ = _plain_patterns(keys)
     if whole.fullmatch(text) is None:
         return None
-    values = item.findall(text)
-    if not values or len(values) > max_items:
+    # A married value that is a number or null: refused by parse_married, but its text
+    # could be taken; from_json reads the batch (a bad one) instead.
+    columns = token_columns(text, keys, text_only=frozenset(FIELD_ALIASES["married"]))
+    if columns is None or len(columns[keys[0]]) > max_items:
         return None  # from_json says what is wrong
-    if len(keys) == 1:
-        return {keys[0]: values}
-    return dict(zip(keys, map(list, zip(*values))))
+    return columns
 
 
 def csv_columns(text: str, max_items: int):
@@ -391,22 +393,9 @@ _LINE_OF = {}  # cells per line -> the body's pattern
 _ASCII_BLANKS = [chr(c) for c in range(128) if chr(c).isspace() and chr(c) not in "\r\n"]
 
 
-def _cell(token: str) -> str:
-    return token[1:-1] if token.startswith('"') else token
-
-
-def _married_cell(token: str) -> str:
-    """A JSON string's text, true and false as words; a number or null, which
-    ``parse_married`` refuses but whose text it could take, as a refused word."""
-    if token.startswith('"'):
-        return token[1:-1]
-    return token if token in ("true", "false") else "?"
-
-
 def text_columns(batch: Batch, fields=("married", "children", "salary", "year", "rules")):
-    """The batch's ``columns`` as {field: [text, ...]} for ``tax.parse_columns``, each
-    cell read as ``parse_calculation`` reads its JSON value (a string's text, a number as
-    written; a value it refuses gets a text it refuses too); None when the batch has no
+    """The batch's ``columns`` as {field: TextColumn} for ``tax.parse_columns``, each
+    cell read as ``parse_calculation`` reads its value; None when the batch has no
     columns, or a field's name twice (under two of its aliases)."""
     if batch.columns is None:
         return None
@@ -416,11 +405,8 @@ def text_columns(batch: Batch, fields=("married", "children", "salary", "year", 
         if len(present) > 1:
             return None
         if present:
-            tokens = batch.columns[present[0]]
-            if batch.kind == "csv":  # cells as text already
-                result[field] = tokens
-            else:
-                result[field] = list(map(_married_cell if field == "married" else _cell, tokens))
+            cells = batch.columns[present[0]]
+            result[field] = TextColumn.from_strings(cells) if batch.kind == "csv" else cells
     return result
 
 
