@@ -4,10 +4,12 @@
 
 Each variant 5 times, alternated, its own owner row: COPY into simulations in CSV (what
 ``services.simulations._copy_columns`` sends; since migration 0005 it has no foreign
-key) and in binary, and in CSV into tables made LIKE simulations (same columns, defaults,
+key, since 0006 no surrogate id: its primary key is (owner, number)) and in binary; in CSV
+into tables made like the schema before 0004 (the id, both foreign keys) and before 0006
+(the id, no foreign key); and into tables made LIKE simulations (same columns, defaults,
 indexes; logged) with both of its former foreign keys (owner -> session_owners, year ->
-tax_years, before 0004), with the owner's only (before 0005), with the year's only, and
-with none; the scratch tables are dropped at the end. Measures only.
+tax_years), with the owner's only, with the year's only, and with none. The scratch
+tables and rows are dropped at the end. Measures only.
 """
 import io, statistics, struct, time
 import psycopg2
@@ -39,7 +41,17 @@ cur.execute(f"DROP TABLE IF EXISTS sims_yearfk; CREATE TABLE sims_yearfk ({LIKE}
 cur.execute(f"DROP TABLE IF EXISTS sims_bothfk; CREATE TABLE sims_bothfk ({LIKE}, "
             "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE, "
             "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
-TABLES = {"csv, both FKs (before 0004)": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
+# The id and its unique (owner, number) as before migration 0006, with no foreign key:
+cur.execute("DROP TABLE IF EXISTS sims_withid; CREATE TABLE sims_withid (id serial PRIMARY KEY, "
+            "LIKE simulations INCLUDING DEFAULTS, UNIQUE (owner, number))")
+# The schema before 0004: the id, both foreign keys.
+cur.execute("DROP TABLE IF EXISTS sims_before; CREATE TABLE sims_before (id serial PRIMARY KEY, "
+            "LIKE simulations INCLUDING DEFAULTS, UNIQUE (owner, number), "
+            "FOREIGN KEY (owner) REFERENCES session_owners (key) ON DELETE CASCADE, "
+            "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
+TABLES = {"csv, id and both FKs (before 0004)": "sims_before",
+          "csv, the id, no FK (before 0006)": "sims_withid",
+          "csv, both FKs (before 0004)": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
           "csv, owner FK only (before 0005)": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
 con.commit()
 results = {}
@@ -60,4 +72,6 @@ for rep in range(5):
 for name, runs in results.items():
     print(f"{name:<28} COPY {statistics.median(r[0] for r in runs)*1e3:6.1f} ms  COMMIT {statistics.median(r[1] for r in runs)*1e3:5.1f} ms")
 cur.execute("SELECT rate FROM simulations WHERE owner LIKE 'bench-copy-%-bin-%' LIMIT 1"); print(cur.fetchone())
-cur.execute("DROP TABLE sims_nofk, sims_ownerfk, sims_yearfk, sims_bothfk"); cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
+cur.execute("DROP TABLE sims_nofk, sims_ownerfk, sims_yearfk, sims_bothfk, sims_withid, sims_before")
+cur.execute("DELETE FROM simulations WHERE owner LIKE 'bench-copy-%'")
+cur.execute("DELETE FROM session_owners WHERE key LIKE 'bench-copy-%'"); con.commit()
