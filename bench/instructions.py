@@ -18,7 +18,6 @@ after a wait. Under valgrind the service runs some 50 times slower: a run takes 
 minute per variant. It measures; it asserts nothing.
 """
 import argparse
-import os
 import re
 import subprocess
 import sys

@@ -30,8 +30,8 @@ def upgrade():
 
 
 def downgrade():
-    op.execute(sa.text("DELETE FROM simulations WHERE NOT EXISTS "
-                       "(SELECT 1 FROM session_owners WHERE session_owners.key = simulations.owner)"))
+    op.execute(sa.text("DELETE FROM simulations WHERE NOT EXISTS (SELECT 1 FROM session_owners "
+                       "WHERE session_owners.key = simulations.owner)"))
     with op.batch_alter_table("simulations") as batch:
         batch.create_foreign_key(FOREIGN_KEY, "session_owners", ["owner"], ["key"],
                                  ondelete="CASCADE")
