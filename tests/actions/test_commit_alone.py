@@ -141,8 +141,8 @@ def test_a_long_run_of_calculations_leaves_the_owner_row_and_its_indexes_as_they
         postgresql_url):
     """A calculation sets its owner's number only: not ``last_seen``, an indexed column,
     so PostgreSQL updates the row in place (HOT) instead of adding index entries for every
-    new version (a third less WAL per calculation). Its activity is noted once a minute
-    (note_activity)."""
+    new version, and the thousandth calculation costs what the first did. Its activity is
+    noted once a minute (note_activity)."""
     app = new_app(postgresql_url)
     client = ActionClient(app, "json").start()
     assert client.calculate(**HOUSEHOLD)[1]["status"] == 300  # activity noted: the minute's
