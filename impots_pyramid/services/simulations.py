@@ -303,11 +303,11 @@ def reserve_numbers(connection, dbsession, owner: str, count: int,
 # the session holds fewer simulations than its last number: no count is needed.
 #
 # It sets the owner's number only, not its ``last_seen``: an indexed column, whose update
-# on every calculation made each one a new row version with new entries in both indexes
-# (no HOT update): 568 bytes of WAL per calculation instead of 394, and session_owners
-# 136 kB instead of 40 after 2,000 calculations (bench/RESULTS.md, session 9). The
-# session's activity is noted by ``note_activity`` (every action and page, at most once a
-# TOUCH_INTERVAL), which is what impots-purge's idle limit counts on.
+# on every calculation made each one a new row version with new index entries (no HOT
+# update), so that the owner's row and the index grew through a long run of calculations
+# and slowed every next one (bench/RESULTS.md, session 9). The session's activity is noted
+# by ``note_activity`` (every action and page, at most once a TOUCH_INTERVAL), which is
+# what impots-purge's idle limit counts on.
 _BUMPED = (update(OWNERS).where(OWNERS.c.key == bindparam("owner"),
                                 OWNERS.c.last_number < bindparam("below"))
            .values(last_number=OWNERS.c.last_number + bindparam("count"))
