@@ -301,17 +301,7 @@ def reserve_numbers(connection, dbsession, owner: str, count: int,
 # when the owner has no row yet, or when its numbers have reached ``below`` (the session
 # may be full: check_room counts); record() then takes the general path. Below the limit
 # the session holds fewer simulations than its last number: no count is needed.
-#
-# It sets the owner's number only, not its ``last_seen``: an indexed column, whose update
-# on every calculation made each one a new row version with new index entries (no HOT
-# update), so that the owner's row and the index grew through a long run of calculations
-# and slowed every next one (bench/RESULTS.md, session 9). The session's activity is noted
-# by ``note_activity`` (every action and page, at most once a TOUCH_INTERVAL), which is
-# what impots-purge's idle limit counts on.
-_BUMPED = (update(OWNERS).where(OWNERS.c.key == bindparam("owner"),
-                                OWNERS.c.last_number < bindparam("below"))
-           .values(last_number=OWNERS.c.last_number + bindparam("count"))
-           .returning(OWNERS.c.last_number).cte("bumped"))
+_BUMPED = BUMP_RETURNING.where(OWNERS.c.last_number < bindparam("below")).cte("bumped")
 INSERT_ONE_NUMBERED = (
     insert(SIMULATIONS)
     .from_select(("owner", "number") + SIMULATION_COLUMNS, select(
@@ -323,11 +313,12 @@ INSERT_ONE_NUMBERED = (
 # in about 10,000 instructions, 14 of them a third of the calculation's cost of storing
 # (bench/instructions.py). psycopg2 would send the very same text: it interpolates
 # parameters on the client, a number as its digits, a bool as true or false. Only the
-# owner's key and the rule set, text, stay parameters.
+# owner's key and the rule set, text, stay parameters; the moment is the server's clock
+# (UTC, as ``now()`` gives it here).
 _NUMBERS = {"married": "{married}", "children": "{children:d}", "salary": "{salary:d}",
             "tax": "{tax:d}", "surcharge": "{surcharge:d}", "discount": "{discount:d}",
             "reduction": "{reduction:d}", "rate": "{rate!r}", "year": "{year:d}",
-            "below": "{below:d}", "count": "1"}
+            "below": "{below:d}", "count": "1", "moment": "(now() AT TIME ZONE 'UTC')"}
 
 
 def _template(sql: str) -> str:
@@ -364,7 +355,7 @@ def _record_one_numbered(dbsession, owner: str, row: dict, limit) -> dict | None
         if connection.dialect.name != "postgresql":  # no UPDATE in a CTE elsewhere
             return None
         number = connection.execute(INSERT_ONE_NUMBERED, {
-            **value, "count": 1, "below": below}).scalar()
+            **value, "count": 1, "moment": now(), "below": below}).scalar()
     return None if number is None else {**value, "number": number}
 
 

@@ -135,29 +135,3 @@ def test_a_database_out_of_reach_is_the_usual_database_error():
     with Session(bind=engine, info={COMMITS_ALONE: True}) as session:
         with pytest.raises(sa.exc.OperationalError):
             committed.scalar(session, "SELECT 1", {})
-
-
-def test_a_long_run_of_calculations_leaves_the_owner_row_and_its_indexes_as_they_were(
-        postgresql_url):
-    """A calculation sets its owner's number only: not ``last_seen``, an indexed column,
-    so PostgreSQL updates the row in place (HOT) instead of adding index entries for every
-    new version, and the thousandth calculation costs what the first did. Its activity is
-    noted once a minute (note_activity)."""
-    app = new_app(postgresql_url)
-    client = ActionClient(app, "json").start()
-    assert client.calculate(**HOUSEHOLD)[1]["status"] == 300  # activity noted: the minute's
-    engine = app.registry["dbengine"]
-
-    def last_seen_and_index_pages():
-        with engine.connect() as connection:
-            return (connection.scalar(sa.text("SELECT max(last_seen) FROM session_owners")),
-                    connection.scalar(sa.text(
-                        "SELECT pg_relation_size('ix_session_owners_last_seen') / 8192")))
-
-    seen, pages = last_seen_and_index_pages()
-    for salary in range(30_000, 31_500):
-        assert client.calculate(married="no", children="0", salary=str(salary))[1]["status"] \
-            == 300
-    after_seen, after_pages = last_seen_and_index_pages()
-    assert after_pages <= pages + 1, (pages, after_pages)  # 1,500 versions would add ~7
-    assert after_seen == seen  # noted once a minute, not by each calculation
