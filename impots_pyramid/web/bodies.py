@@ -294,22 +294,21 @@ _FIRST_ITEM = re.compile(r"\[[ \t\n\r]*\{%s%s%s:%s%s(?:%s,%s%s%s:%s%s){0,%d}%s\}
     _WS, _KEY, _WS, _WS, _PLAIN_VALUE, _WS, _WS, _KEY, _WS, _WS, _PLAIN_VALUE,
     _PLAIN_MEMBERS - 1, _WS))
 _KEYS_OF = re.compile(_KEY + _WS + ":")
-_PLAIN_ITEMS = {}  # keys -> (whole body's pattern, one item's pattern with its values)
+_PLAIN_BODIES = {}  # keys -> the whole body's pattern
 
 
-def _plain_patterns(keys: tuple):
-    patterns = _PLAIN_ITEMS.get(keys)
-    if patterns is None:
+def _plain_pattern(keys: tuple):
+    pattern = _PLAIN_BODIES.get(keys)
+    if pattern is None:
         members = (_WS + "," + _WS).join(
-            '"%s"%s:%s(%s)' % (re.escape(key), _WS, _WS, _PLAIN_VALUE) for key in keys)
+            '"%s"%s:%s%s' % (re.escape(key), _WS, _WS, _PLAIN_VALUE) for key in keys)
         item = r"\{%s%s%s\}" % (_WS, members, _WS)
-        bare = re.sub(r"\((?!\?)", "(?:", item)
-        body = re.compile(r"[ \t\n\r]*\[[ \t\n\r]*%s(?:[ \t\n\r]*,[ \t\n\r]*%s)*[ \t\n\r]*\][ \t\n\r]*"
-                          % (bare, bare))
-        patterns = _PLAIN_ITEMS[keys] = (body, re.compile(item))
-        if len(_PLAIN_ITEMS) > 64:  # only a few key orders are ever seen
-            _PLAIN_ITEMS.clear()
-    return patterns
+        pattern = _PLAIN_BODIES[keys] = re.compile(
+            r"[ \t\n\r]*\[[ \t\n\r]*%s(?:[ \t\n\r]*,[ \t\n\r]*%s)*[ \t\n\r]*\][ \t\n\r]*"
+            % (item, item))
+        if len(_PLAIN_BODIES) > 64:  # only a few key orders are ever seen
+            _PLAIN_BODIES.clear()
+    return pattern
 
 
 def json_columns(text: str, max_items: int):
@@ -323,8 +322,7 @@ def json_columns(text: str, max_items: int):
     keys = tuple(_KEYS_OF.findall(first.group()))
     if len(set(keys)) != len(keys):
         return None  # a key twice: JSON keeps the last, leave it to from_json
-    whole, _ = _plain_patterns(keys)
-    if whole.fullmatch(text) is None:
+    if _plain_pattern(keys).fullmatch(text) is None:
         return None
     # A married value that is a number or null: refused by parse_married, but its text
     # could be taken; from_json reads the batch (a bad one) instead.
