@@ -508,15 +508,28 @@ def delete_one(dbsession, owner, number: int) -> bool:
 
 
 def end(dbsession, owner) -> None:
-    """Forget the session's simulations and numbering (end of session).
+    """Forget the session's simulations and numbering (end of session)."""
+    if owner is not None:
+        _forget_owners(dbsession, [owner])
+
+
+def _forget_owners(dbsession, keys: list, *still) -> tuple:
+    """Delete the owner rows of ``keys`` (those that still meet the conditions ``still``),
+    then the simulations of the rows that went: (rows, simulations) deleted.
 
     The owner's row goes first: a request storing simulations holds that row's lock from
-    its number to its commit, so the delete waits for it, and the simulations' delete,
-    a later statement, sees what it stored (the other way round, they would outlive their
+    its number to its commit, so the delete waits for it, and the simulations' delete, a
+    later statement, sees what it stored (the other way round, they would outlive their
     owner); a request coming after finds no row and stores nothing (OwnerGone)."""
-    if owner is not None:
-        dbsession.execute(delete(SessionOwner).where(SessionOwner.key == owner))
-        dbsession.execute(delete(Simulation).where(Simulation.owner == owner))
+    owners = dbsession.execute(
+        delete(SessionOwner).where(SessionOwner.key.in_(keys), *still)).rowcount
+    gone = keys
+    if still:  # a row that no longer met them stays, with its simulations
+        kept = set(dbsession.scalars(select(SessionOwner.key).where(SessionOwner.key.in_(keys))))
+        gone = [key for key in keys if key not in kept]
+    simulations = dbsession.execute(
+        delete(Simulation).where(Simulation.owner.in_(gone))).rowcount if gone else 0
+    return owners, simulations
 
 
 def touch(dbsession, owner) -> None:
@@ -531,21 +544,16 @@ PURGED_TOGETHER = 500  # owners deleted by one statement (the bound of its IN li
 def purge(dbsession, idle_seconds: int) -> tuple:
     """Delete the simulations of sessions idle for longer than ``idle_seconds``.
 
-    Returns (sessions, simulations) deleted. As in ``end``, each owner's row goes first,
-    and only while it is still idle (a request may have stored simulations, and so marked
-    it active, since it was found), then the simulations of the rows that went.
+    Returns (sessions, simulations) deleted. Each owner's row goes only while it is still
+    idle: a request may have stored simulations, and so marked it active, since it was
+    found (``_forget_owners``).
     """
     limit = now() - datetime.timedelta(seconds=idle_seconds)
     stale = dbsession.scalars(select(SessionOwner.key)
                               .where(SessionOwner.last_seen < limit)).all()
     sessions = simulations = 0
     for start in range(0, len(stale), PURGED_TOGETHER):
-        keys = stale[start:start + PURGED_TOGETHER]
-        sessions += dbsession.execute(delete(SessionOwner).where(
-            SessionOwner.key.in_(keys), SessionOwner.last_seen < limit)).rowcount
-        kept = set(dbsession.scalars(select(SessionOwner.key).where(SessionOwner.key.in_(keys))))
-        gone = [key for key in keys if key not in kept]
-        if gone:
-            simulations += dbsession.execute(
-                delete(Simulation).where(Simulation.owner.in_(gone))).rowcount
+        owners, deleted = _forget_owners(dbsession, stale[start:start + PURGED_TOGETHER],
+                                         SessionOwner.last_seen < limit)
+        sessions, simulations = sessions + owners, simulations + deleted
     return sessions, simulations
