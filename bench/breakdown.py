@@ -153,21 +153,32 @@ def serve(app, variant: str, port: int) -> None:
         waitress.serve(app, listen=f"127.0.0.1:{port}", threads=4)
 
 
-def main(argv=None):
-    options = arguments(argv)
-    setup.fresh_database(options.database_url)
-    setup.empty_redis(options.redis_url)
-    app = get_app(str(HERE / "bench.ini"), options={
-        "database_url": options.database_url, "redis_url": options.redis_url,
+def fresh_service(database_url: str, redis_url: str):
+    """The service with bench.ini on a fresh database and an emptied Redis database."""
+    setup.fresh_database(database_url)
+    setup.empty_redis(redis_url)
+    return get_app(str(HERE / "bench.ini"), options={
+        "database_url": database_url, "redis_url": redis_url,
         "session_secret": secrets.token_hex(32), "http_port": "0"})
-    if options.serve:
-        return serve(app, options.serve, options.port)
+
+
+def calculations(app):
+    """A function sending one POST /calculate-tax in a logged-in session, checked."""
     cookie, token = logged_in(app)
-    ceiling = hello.make_app()
 
     def calculation():
         status, _, body = call(app, "POST", "/calculate-tax", cookie, FORM, token)
         assert status.startswith("200") and b'"status": 300' in body, (status, body[:300])
+    return calculation
+
+
+def main(argv=None):
+    options = arguments(argv)
+    app = fresh_service(options.database_url, options.redis_url)
+    if options.serve:
+        return serve(app, options.serve, options.port)
+    calculation = calculations(app)
+    ceiling = hello.make_app()
 
     def greeting():
         call(ceiling, "GET", "/hello")

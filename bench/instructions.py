@@ -44,21 +44,7 @@ def _wait_for(path: Path, process, timeout=600.0):
 
 def child(variant: str, requests: int, folder: Path, database_url: str, redis_url: str):
     """Under valgrind: serve the calculations, in step with the parent through files."""
-    from pyramid.paster import get_app
-
-    from bench import setup
-
-    setup.fresh_database(database_url)
-    setup.empty_redis(redis_url)
-    app = get_app(str(breakdown.HERE / "bench.ini"), options={
-        "database_url": database_url, "redis_url": redis_url,
-        "session_secret": "instructions-" + "x" * 32, "http_port": "0"})
-    cookie, token = breakdown.logged_in(app)
-
-    def calculation():
-        status, _, body = breakdown.call(app, "POST", "/calculate-tax", cookie,
-                                         breakdown.FORM, token)
-        assert status.startswith("200") and b'"status": 300' in body, (status, body[:300])
+    calculation = breakdown.calculations(breakdown.fresh_service(database_url, redis_url))
 
     with breakdown.recording_with(breakdown.VARIANTS[variant]):
         for _ in range(WARM_UP):
