@@ -16,17 +16,16 @@ from sqlalchemy.orm import Session
 from impots_pyramid.models import SessionOwner, Simulation, get_engine
 from impots_pyramid.services import simulations
 from tests import services
-from tests.helpers import migrate_with_test_user
+from tests.helpers import DATABASES, migrate_with_test_user
 
-SERVERS = [pytest.param("postgresql", marks=pytest.mark.postgresql),
-           pytest.param("mysql", marks=pytest.mark.mysql)]
+SERVERS = [kind for kind in DATABASES if kind != "sqlite"]  # two connections write at once
 ROW = {"married": True, "children": 2, "salary": 55555, "tax": 2815, "surcharge": 0,
        "discount": 0, "reduction": 0, "rate": 0.14, "year": 2019, "rules": "law"}
 BATCH = [ROW] * 150  # the COPY's size on PostgreSQL
 IDLE = 3600
 
 
-@pytest.fixture(params=["sqlite"] + SERVERS)
+@pytest.fixture(params=DATABASES)
 def engine(request, tmp_path):
     with services.scratch_database(request.param, tmp_path) as url:
         migrate_with_test_user(url)
