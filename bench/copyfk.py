@@ -51,8 +51,9 @@ cur.execute("DROP TABLE IF EXISTS sims_before; CREATE TABLE sims_before (id seri
             "FOREIGN KEY (year) REFERENCES tax_years (tax_year))")
 TABLES = {"csv, id and both FKs (before 0004)": "sims_before",
           "csv, the id, no FK (before 0006)": "sims_withid",
-          "csv, both FKs (before 0004)": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
-          "csv, owner FK only (before 0005)": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
+          # made LIKE simulations now (no id), with keys added:
+          "csv, both FKs": "sims_bothfk", "csv, no FK (same table, logged)": "sims_nofk",
+          "csv, owner FK only": "sims_ownerfk", "csv, year FK only": "sims_yearfk"}
 con.commit()
 results = {}
 for rep in range(5):
