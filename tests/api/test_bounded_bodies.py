@@ -33,6 +33,11 @@ def empty_objects_json() -> bytes:
     return b"[" + b"{}," * ((EIGHT_MIB - 10) // 3) + b"{}]"
 
 
+def tiny_plain_items_json() -> bytes:
+    """[{"a":0},…] just under 8 MiB: a million items, plain enough for the column path."""
+    return b"[" + b",".join([b'{"a":0}'] * ((EIGHT_MIB - 2) // 8)) + b"]"
+
+
 def long_integer_json() -> bytes:
     return b'[{"married": "yes", "children": 1, "salary": ' + b"9" * 5000 + b"}]"
 
@@ -40,8 +45,9 @@ def long_integer_json() -> bytes:
 @pytest.mark.parametrize("make_body, content_type", [
     (one_column_csv, "text/csv"),
     (empty_objects_json, "application/json"),
+    (tiny_plain_items_json, "application/json"),
     (long_integer_json, "application/json"),
-], ids=["csv-one-column-rows", "json-empty-objects", "json-5000-digits"])
+], ids=["csv-one-column-rows", "json-empty-objects", "json-tiny-plain-items", "json-5000-digits"])
 def test_a_refused_body_costs_under_50_mb(testapp, auth, make_body, content_type):
     body = make_body()
     assert len(body) <= EIGHT_MIB
