@@ -198,6 +198,9 @@ def choices(texts, index):
     return [(table[index], lengths[index])]
 
 
+_JOINED_ROWS = 8192  # rows laid out together by join_rows
+
+
 def join_rows(fields, rows: int):
     """The rows as CSV bytes: the fields of each row one after the other.
 
@@ -217,17 +220,23 @@ def join_rows(fields, rows: int):
         sizes += lengths
     numpy.cumsum(sizes, out=offsets[1:])
     count = sum(w.shape[1] for w, _ in fields)
-    values = numpy.empty((rows, count), _U64)
-    places = numpy.empty((rows, count), numpy.int64)
-    start = offsets[:-1].copy()  # where the field starts in the output
-    at = 0
-    for cells, lengths in fields:
-        for j in range(cells.shape[1]):
-            values[:, at] = cells[:, j]
-            places[:, at] = start + 8 * j if j else start
-            at += 1
-        start += lengths
     total = int(offsets[-1])
     out = numpy.zeros(total + 8 * max(w.shape[1] for w, _ in fields) + 8, numpy.uint8)
-    words(out)[places.reshape(-1)] = values.reshape(-1)
+    every = words(out)
+    # A few thousand rows at a time: their words and places stay in the CPU's cache
+    # between being filled a column at a time and stored (about half the time of a whole block's at once).
+    values = numpy.empty((min(rows, _JOINED_ROWS), count), _U64)
+    places = numpy.empty((min(rows, _JOINED_ROWS), count), numpy.int64)
+    for first in range(0, rows, _JOINED_ROWS):
+        last = min(first + _JOINED_ROWS, rows)
+        these_values, these_places = values[:last - first], places[:last - first]
+        start = offsets[first:last].copy()  # where the field starts in the output
+        at = 0
+        for cells, lengths in fields:
+            for j in range(cells.shape[1]):
+                these_values[:, at] = cells[first:last, j]
+                these_places[:, at] = start + 8 * j if j else start
+                at += 1
+            start += lengths[first:last]
+        every[these_places.reshape(-1)] = these_values.reshape(-1)
     return out[:total].tobytes(), offsets
