@@ -11,6 +11,7 @@ import csv
 import os
 import sys
 
+from impots_pyramid.allocator import LIBC, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
 from impots_pyramid.tax import InvalidInput, load_tax_years
 from impots_pyramid.tax import csvbatch
 from impots_pyramid.tax.csvbatch import FIRST_FAILED_SHOWN, Source, UnreadableInput
@@ -183,5 +184,23 @@ def main(argv=None):
     return 0
 
 
-if __name__ == "__main__":
+def keep_freed_memory():
+    """Let glibc keep the blocks' arrays in the heap once freed. Each block allocates a
+    few hundred arrays of up to a few MB; by default the larger ones are mapped apart and
+    unmapped when freed, and the heap's top given back, so the next block faults the
+    same pages in again: 57,000 page faults for a million rows, 12,000 with these
+    settings, and 0.82-0.96 s end to end against 0.71-0.79 s. Memory stays what a block
+    needs: nothing freed is given back, and nothing grows with the input."""
+    if LIBC is not None:
+        LIBC.mallopt(M_MMAP_THRESHOLD, 32 << 20)  # glibc's own largest
+        LIBC.mallopt(M_TRIM_THRESHOLD, 256 << 20)
+
+
+def console():
+    """The impots-batch command: ``main`` in a process of its own."""
+    keep_freed_memory()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()

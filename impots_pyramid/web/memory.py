@@ -21,31 +21,18 @@ tests/reliability/test_batch_memory.py (memory over the server's at rest):
 
 Elsewhere (musl, macOS, Windows) nothing is done.
 """
-import ctypes
-import ctypes.util
 import threading
 import time
 
 from pyramid.tweens import INGRESS
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8  # mallopt's (malloc.h)
+from ..allocator import LIBC, M_ARENA_MAX, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+
 MAX_ARENAS = 2
 MMAP_THRESHOLD = 1 << 20  # the table above: the middle of speed and memory
 TRIM_THRESHOLD = 1 << 30  # never by free() itself: DelayedTrim does it
 TRIM_AFTER_BYTES = 1 << 20  # a request whose body or answer is larger is big
 TRIM_DELAY = 1.0  # seconds without a big request
-
-
-def _glibc():
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim, libc.mallopt  # noqa: B018 (glibc has both)
-    except (OSError, AttributeError):
-        return None
-    return libc
-
-
-LIBC = _glibc()
 
 
 class DelayedTrim:

@@ -1,6 +1,7 @@
 """impots-batch: in-process through main(), and once through the installed console script."""
 import csv
 import io
+import os
 import pathlib
 import shutil
 import subprocess
@@ -234,3 +235,26 @@ def test_no_progress_bar_when_reading_stdin(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stderr", Terminal())
     assert main(["--year", "2019"]) == 0
     assert sys.stderr.getvalue() == ""
+
+
+def _page_faults(command):
+    """Minor page faults of a run of ``command`` (which must succeed or find bad rows)."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0
+    return usage.ru_minflt
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_the_console_script_reuses_its_memory_block_after_block(tmp_path):
+    """Each block's arrays come from the memory the last block freed: the page faults of
+    a run do not grow with the input (without keep_freed_memory, about 5,000 more per
+    100,000 rows)."""
+    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
+    faults = []
+    for rows in (100_000, 300_000):
+        path = tmp_path / f"{rows}.csv"
+        path.write_bytes(b"married,children,salary\n" + b"yes,2,55555\nno,0,31000\n" * (rows // 2))
+        faults.append(_page_faults([script, "--workers", "1", str(path), str(tmp_path / "out.csv")]))
+    assert faults[1] - faults[0] < 2_000, faults
