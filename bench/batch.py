@@ -1,7 +1,7 @@
 """impots-batch against csv.reader merely reading the same file.
 
     .venv/bin/python bench/batch.py [--rows N] [--no-year] [--repeat R] [--old] [--file PATH]
-                                    [--threads N]
+                                    [--workers N]
 
 Writes a CSV of N households (default 1,000,000; married in mixed spellings and cases,
 children 0 to 6, salaries mostly below 250,000 with some up to 1,000,000,000, a year
@@ -10,8 +10,8 @@ best of R runs each, in this order so that the figures come from the same minute
 
 - csv.reader: ``for row in csv.reader(file): pass`` on it, in this process;
 - impots-batch, in process: ``batch.main([FILE, OUTPUT])`` (imports already done), with
-  the threads batch.workers() chooses (two when the load average leaves a CPU idle) or
-  --threads;
+  the worker processes impots-batch chooses (one per CPU the load average leaves idle)
+  or --workers;
 - impots-batch, end to end: the installed console script in a subprocess, as a user
   runs it (interpreter start and imports included), with its peak RSS;
 - impots-batch, start only: the same on the header alone (interpreter and imports);
@@ -116,7 +116,7 @@ def main(argv=None):
     parser.add_argument("--old", action="store_true",
                         help="also time the row-by-row impots-batch (slow)")
     parser.add_argument("--file", help="use (or write once) this input file")
-    parser.add_argument("--threads", type=int, help="threads of the in-process run")
+    parser.add_argument("--workers", type=int, help="worker processes of the in-process run")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -134,12 +134,12 @@ def main(argv=None):
 
         read, read_cpu, _ = best(args.repeat, lambda: read_with_csv(path))
         rows = [("csv.reader, reading only", read, read_cpu, "")]
-        batch.WORKERS = args.threads
-        threads = batch.workers()
+        workers = batch.WORKERS = batch.workers(args.workers)
         inside, cpu, status = best(args.repeat, lambda: in_process(batch, path, output))
         rows.append(("impots-batch, in process", inside, cpu,
-                     f"exit {status}, {threads} thread{'s' if threads > 1 else ''}"))
-        runs = [subprocess_run(console_script() + [str(path), str(folder / "script.csv")])
+                     f"exit {status}, {workers} worker{'s' if workers > 1 else ''}"))
+        chosen = [f"--workers={args.workers}"] if args.workers else []
+        runs = [subprocess_run(console_script() + chosen + [str(path), str(folder / "script.csv")])
                 for _ in range(args.repeat)]
         wall, cpu, status, _ = min(runs)
         rows.append(("impots-batch, end to end", wall, cpu,

@@ -13,7 +13,7 @@ import sys
 
 from impots_pyramid.allocator import LIBC, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
 from impots_pyramid.tax import InvalidInput, load_tax_years
-from impots_pyramid.tax import csvbatch
+from impots_pyramid.tax import blockpool, csvbatch
 from impots_pyramid.tax.csvbatch import FIRST_FAILED_SHOWN, Source, UnreadableInput
 from impots_pyramid.tax.households import parse_year
 from impots_pyramid.tax.vocabulary import COURSE_TAX_YEAR, DEFAULT_RULES, RULE_NAMES
@@ -23,7 +23,8 @@ PROG = "impots-batch"
 CHUNK_ROWS = csvbatch.CHUNK_ROWS  # rows of the row-by-row path computed together
 BLOCK_BYTES = csvbatch.BLOCK_BYTES  # bytes of input read, checked, computed and written together
 READ_BYTES = csvbatch.READ_BYTES
-WORKERS = None  # threads computing blocks; None: 2 if a CPU is idle, else 1 (see workers)
+WORKERS = None  # processes computing blocks; None: one per idle CPU (see workers)
+MOST_WORKERS = 32  # what --workers accepts: each is a process
 
 
 DESCRIPTION = """\
@@ -44,7 +45,7 @@ error and empty figures; the other rows are still computed.
 EPILOG = """\
 exit status: 0 every row computed; 1 some rows failed (their count and first line
 numbers on stderr); 2 the input cannot be read (missing file, missing column,
-not CSV/UTF-8) or a bad option.
+not CSV/UTF-8) or a bad option; 130 interrupted (Ctrl-C).
 
 example:
   impots-batch --year 2024 households.csv taxes.csv
@@ -64,6 +65,10 @@ def build_parser(years):
         "--rules", choices=RULE_NAMES, default=DEFAULT_RULES,
         help="rule set: law (the statutory computation, default) or course (the course's "
              f"algorithm, tax year {COURSE_TAX_YEAR} only)")
+    parser.add_argument(
+        "--workers", type=_workers, metavar="N",
+        help="processes computing blocks at once (default: one per CPU that the load "
+             f"average leaves idle, at most {blockpool.MAX_WORKERS}; 1: all in this process)")
     parser.add_argument("input", nargs="?", default="-", metavar="INPUT",
                         help="CSV file to read; - or nothing: standard input")
     parser.add_argument("output", nargs="?", default="-", metavar="OUTPUT",
@@ -132,11 +137,21 @@ def progress_bar(binary):
                 desc=PROG, file=sys.stderr)
 
 
-def workers():
-    """Threads to compute blocks with: WORKERS, or as csvbatch.idle_workers chooses."""
+def _workers(text):
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MOST_WORKERS):
+        raise argparse.ArgumentTypeError(
+            f"invalid value [{text[:20]}]: a whole number from 1 to {MOST_WORKERS}")
+    return int(text)
+
+
+def workers(chosen=None):
+    """Processes to compute blocks with: ``chosen`` (--workers), WORKERS, or as
+    blockpool.idle_workers chooses."""
+    if chosen is not None:
+        return chosen
     if WORKERS is not None:
         return WORKERS
-    return csvbatch.idle_workers()
+    return blockpool.idle_workers()
 
 
 def run(args, year, tax_years):
@@ -147,7 +162,7 @@ def run(args, year, tax_years):
         with open_output(args.output) as write:
             bar = progress_bar(binary)
             progress = None if bar is None else (lambda: bar.update(binary.tell() - bar.n))
-            batch.run(source, write, workers=workers(), block_bytes=BLOCK_BYTES,
+            batch.run(source, write, workers=workers(args.workers), block_bytes=BLOCK_BYTES,
                       progress=progress)
             if bar is not None:
                 bar.close()
@@ -170,6 +185,8 @@ def main(argv=None):
     except (csv.Error, UnicodeDecodeError) as exc:
         print(f"{PROG}: {args.input} is not readable CSV in UTF-8: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the shell's status for it, no traceback
+        return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, without Python's complaint
         # about flushing stdout at exit.

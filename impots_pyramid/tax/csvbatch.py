@@ -19,16 +19,14 @@ own way (a quote inside an unquoted cell) or with a lone carriage return.
 input and output, a progress bar, exit statuses) is scripts/batch.py's.
 """
 import collections
-import concurrent.futures
 import contextlib
 import csv
 import io
-import os
 import unicodedata
 
 import numpy
 
-from . import csvblocks
+from . import blockpool, csvblocks
 from .columns import parse_columns
 from .engine import calculate_batch, calculate_many
 from .households import InvalidInput, parse_calculation, parse_married
@@ -228,20 +226,6 @@ def read_header(source):
     counted = _Counted(iter(source.line, None))
     header = next(csv.reader(counted), None)
     return header, counted.count
-
-
-def idle_workers():
-    """Threads to compute blocks with. numpy works outside Python's lock, so with two
-    idle CPUs a second thread takes a quarter off the time (0.62 s to 0.47 s a million
-    rows); on CPUs busy with other work it makes things slower (threads wait for each
-    other's turn). So: two when the last minute's load average leaves a CPU and a half
-    idle, else one."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 1
-    return 2 if load <= (cpus or 1) - 1.5 else 1
 
 
 class Batch:
@@ -479,17 +463,17 @@ class Batch:
 
     def run(self, source, write, workers=1, block_bytes=BLOCK_BYTES, progress=None,
             max_rows=None):
-        """All the blocks: computed here or, with two threads (see workers), by a pool,
-        at most three blocks ahead of the writing (split by the pool too when no quote
-        or carriage return can make a line end other than a record's end); written here,
-        in order. A block the csv module must read waits for those before it.
+        """All the blocks: computed here or, with more than one worker, by that many
+        processes (blockpool; only a process with no other thread may ask for them), at
+        most two blocks per worker ahead of the writing (split by the workers too when no
+        quote or carriage return can make a line end other than a record's end); written
+        here, in order. A block the csv module must read waits for those before it.
 
         ``write(bytes)`` takes the output; ``progress()``, if given, is called after each
         block written; past ``max_rows`` rows, TooManyRows (part of the output written)."""
         self.write, self.max_rows = write, max_rows
         self.start()
-        threads = workers
-        pool = concurrent.futures.ThreadPoolExecutor(threads) if threads > 1 else None
+        pool = blockpool.BlockPool(self, workers) if workers > 1 else None
         ahead = collections.deque()
 
         if progress is None:
@@ -510,8 +494,8 @@ class Batch:
                         b'"' in block or b"\r" in block):
                     # Every line end ends a record: the pool splits it too.
                     first_line, self.line = self.line, self.line + block.count(b"\n")
-                    ahead.append(pool.submit(self.split_block, block, first_line))
-                    write_ahead(threads)
+                    ahead.append(pool.split_block(block, first_line))
+                    write_ahead(2 * workers)
                     continue
                 try:
                     records = csvblocks.split(block, len(self.header))
@@ -531,12 +515,12 @@ class Batch:
                     self.written(*self.block(records, first_line))
                     progress()
                 else:
-                    ahead.append(pool.submit(self.block, records, first_line))
-                    write_ahead(threads)
+                    ahead.append(pool.block(records, first_line))
+                    write_ahead(2 * workers)
             write_ahead(0)
         finally:
             if pool is not None:
-                pool.shutdown(cancel_futures=True)
+                pool.shutdown()
 
 
 def start(source, year, rules, tax_years, chunk_rows=CHUNK_ROWS):

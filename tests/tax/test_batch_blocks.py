@@ -39,9 +39,9 @@ def same(tmp_path, capsys, monkeypatch):
                         patch.setattr(batch, "READ_BYTES", max(size // 3, 1))
                     got = outcome(batch, path, options, capsys, out)
                 if compare_output:
-                    assert got == expected, f"block size {size}, {workers} threads"
+                    assert got == expected, f"block size {size}, {workers} workers"
                 else:
-                    assert got[:2] == expected[:2], f"block size {size}, {workers} threads"
+                    assert got[:2] == expected[:2], f"block size {size}, {workers} workers"
         return expected
     return check
 

@@ -1,0 +1,97 @@
+"""impots-batch's worker processes: how many it chooses, that they do the work, and that
+Ctrl-C stops them all. (The same bytes with one worker and with two: test_batch_blocks.)"""
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from impots_pyramid.scripts.batch import main
+from impots_pyramid.tax import blockpool
+
+ROW = b"yes,2,55555\n"
+BLOCK_ROWS = (1 << 20) // len(ROW) + 1  # a megabyte: a block of its own
+
+
+@pytest.mark.parametrize("cpus, load, expected", [
+    (2, 0.1, 2),  # an idle 2-CPU machine: both
+    (2, 0.7, 1),  # one of them busy
+    (2, 3.0, 1),  # busier than it has CPUs: still one
+    (8, 1.0, blockpool.MAX_WORKERS),  # many idle: no more than MAX_WORKERS
+    (1, 0.0, 1),
+])
+def test_one_worker_per_idle_cpu(monkeypatch, cpus, load, expected):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert blockpool.idle_workers() == expected
+
+
+def test_one_worker_where_processes_cannot_be_forked(monkeypatch):
+    monkeypatch.delattr(os, "fork")
+    assert blockpool.idle_workers() == 1
+
+
+@pytest.mark.parametrize("value", ["0", "33", "two", "-1", "x" * 100])
+def test_workers_option_bounds(value, tmp_path, capsys):
+    assert main(["--workers", value, str(tmp_path / "in.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "argument --workers" in err and "from 1 to 32" in err and len(err) < 300
+
+
+def _children(pid):
+    """Processes whose parent is ``pid``."""
+    found = []
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
+    """Rows sent on a pipe that stays open: two worker processes compute the blocks (their
+    rows reach the output); Ctrl-C (SIGINT to the terminal's process group) ends the
+    run with status 130, no traceback, and no process left behind."""
+    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
+    out = tmp_path / "out.csv"
+    with open(out, "wb") as output, open(tmp_path / "err.txt", "wb") as errors:
+        run = subprocess.Popen([script, "--workers", "2", "--year", "2024"],
+                               stdin=subprocess.PIPE, stdout=output, stderr=errors,
+                               start_new_session=True)
+    try:
+        run.stdin.write(b"married,children,salary\n" + ROW * (5 * BLOCK_ROWS))
+        run.stdin.flush()
+        deadline = time.monotonic() + 30
+        # the first block is written once four more have been handed out
+        while out.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert out.read_bytes().count(b"\nyes,2,55555,") >= 25_000
+        assert len(_children(run.pid)) == 2
+        os.killpg(run.pid, signal.SIGINT)
+        assert run.wait(timeout=30) == 130
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.stdin.close()
+    assert (tmp_path / "err.txt").read_bytes() == b""
+    deadline = time.monotonic() + 10
+    while _group_alive(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _group_alive(run.pid), "a worker outlived the run"
+
+
+def _group_alive(group):
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
