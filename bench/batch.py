@@ -9,7 +9,8 @@ column with some empty cells unless --no-year, one row in a thousand wrong), the
 best of R runs each, in this order so that the figures come from the same minute:
 
 - csv.reader: ``for row in csv.reader(file): pass`` on it, in this process;
-- impots-batch, in process: ``batch.main([FILE, OUTPUT])`` (imports already done), with
+- impots-batch, in process: ``batch.main([FILE, OUTPUT])`` (imports already done, glibc's
+  allocator set as the command sets it: ``batch.keep_freed_memory``), with
   the worker processes impots-batch chooses (one per CPU the load average leaves idle)
   or --workers;
 - impots-batch, end to end: the installed console script in a subprocess, as a user
@@ -135,6 +136,7 @@ def main(argv=None):
         read, read_cpu, _ = best(args.repeat, lambda: read_with_csv(path))
         rows = [("csv.reader, reading only", read, read_cpu, "")]
         workers = batch.WORKERS = batch.workers(args.workers)
+        batch.keep_freed_memory()
         inside, cpu, status = best(args.repeat, lambda: in_process(batch, path, output))
         rows.append(("impots-batch, in process", inside, cpu,
                      f"exit {status}, {workers} worker{'s' if workers > 1 else ''}"))
