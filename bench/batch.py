@@ -8,7 +8,8 @@ children 0 to 6, salaries mostly below 250,000 with some up to 1,000,000,000, a 
 column with some empty cells unless --no-year, one row in a thousand wrong), then times,
 best of R runs each, in this order so that the figures come from the same minute:
 
-- csv.reader: ``for row in csv.reader(file): pass`` on it, in this process;
+- csv.reader: ``for row in csv.reader(file): pass`` on it, in this process, then the same
+  in a subprocess (interpreter start included: what a shell's ``time`` of it shows);
 - impots-batch, in process: ``batch.main([FILE, OUTPUT])`` (imports already done, glibc's
   allocator set as the command sets it: ``batch.keep_freed_memory``), with
   the worker processes impots-batch chooses (one per CPU the load average leaves idle)
@@ -82,6 +83,12 @@ def read_with_csv(path):
             pass
 
 
+CSV_READ_ALONE = ("import csv, sys\n"
+                  "with open(sys.argv[1], encoding='utf-8', newline='') as lines:\n"
+                  "    for _ in csv.reader(lines):\n"
+                  "        pass\n")
+
+
 def in_process(module, path, output):
     stderr, sys.stderr = sys.stderr, open(os.devnull, "w")
     try:
@@ -135,6 +142,9 @@ def main(argv=None):
 
         read, read_cpu, _ = best(args.repeat, lambda: read_with_csv(path))
         rows = [("csv.reader, reading only", read, read_cpu, "")]
+        reading = [sys.executable, "-c", CSV_READ_ALONE, str(path)]
+        wall, cpu, _, _ = min(subprocess_run(reading) for _ in range(args.repeat))
+        rows.append(("csv.reader, end to end", wall, cpu, "interpreter start included"))
         workers = batch.WORKERS = batch.workers(args.workers)
         batch.keep_freed_memory()
         inside, cpu, status = best(args.repeat, lambda: in_process(batch, path, output))
