@@ -169,6 +169,11 @@ class Source:
             cut = self._pending.find(b"\n") + 1
         return self._take(cut or len(self._pending)) or None
 
+    def at_end(self) -> bool:
+        """Whether nothing is left to read (reads a little ahead to know)."""
+        self._more(1)
+        return not self._pending
+
     def give_back(self, rest):
         """Bytes of the last block that were not used: they start the next one."""
         self._pending = rest + self._pending
@@ -464,7 +469,8 @@ class Batch:
     def run(self, source, write, workers=1, block_bytes=BLOCK_BYTES, progress=None,
             max_rows=None):
         """All the blocks: computed here or, with more than one worker, by that many
-        processes (blockpool; only a process with no other thread may ask for them), at
+        processes from the second block on (blockpool; only a process with no other
+        thread may ask for them; an input of one block is computed here), at
         most two blocks per worker ahead of the writing (split by the workers too when no
         quote or carriage return can make a line end other than a record's end); written
         here, in order. A block the csv module must read waits for those before it.
@@ -473,8 +479,15 @@ class Batch:
         block written; past ``max_rows`` rows, TooManyRows (part of the output written)."""
         self.write, self.max_rows = write, max_rows
         self.start()
-        pool = blockpool.BlockPool(self, workers) if workers > 1 else None
+        pool = None
         ahead = collections.deque()
+
+        def in_pool() -> bool:
+            # The processes start with the second block: one block is computed here.
+            nonlocal pool
+            if pool is None and workers > 1 and not source.at_end():
+                pool = blockpool.BlockPool(self, workers)
+            return pool is not None
 
         if progress is None:
             def progress():
@@ -490,8 +503,8 @@ class Batch:
                 block = source.block(block_bytes)
                 if block is None:
                     break
-                if pool is not None and block.endswith(b"\n") and not (
-                        b'"' in block or b"\r" in block):
+                if block.endswith(b"\n") and not (b'"' in block or b"\r" in block) and (
+                        in_pool()):
                     # Every line end ends a record: the pool splits it too.
                     first_line, self.line = self.line, self.line + block.count(b"\n")
                     ahead.append(pool.split_block(block, first_line))
@@ -511,7 +524,7 @@ class Batch:
                     continue
                 source.give_back(block[records.consumed:])
                 first_line, self.line = self.line, self.line + records.lines
-                if pool is None:
+                if not in_pool():
                     self.written(*self.block(records, first_line))
                     progress()
                 else:

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from impots_pyramid.scripts import batch
 from impots_pyramid.scripts.batch import main
 from impots_pyramid.tax import blockpool
 
@@ -41,6 +42,28 @@ def test_workers_option_bounds(value, tmp_path, capsys):
     assert main(["--workers", value, str(tmp_path / "in.csv")]) == 2
     err = capsys.readouterr().err
     assert "argument --workers" in err and "from 1 to 32" in err and len(err) < 300
+
+
+@pytest.mark.parametrize("block_bytes, pools", [(None, 0), (50, 1)])
+def test_worker_processes_only_for_more_than_one_block(monkeypatch, tmp_path, block_bytes,
+                                                        pools):
+    """A file of one block is computed in the process itself: forking workers for it
+    would only cost their start (30-50 ms)."""
+    started = []
+
+    class Counted(blockpool.BlockPool):
+        def __init__(self, *arguments):
+            started.append(self)
+            super().__init__(*arguments)
+
+    monkeypatch.setattr(blockpool, "BlockPool", Counted)
+    if block_bytes:
+        monkeypatch.setattr(batch, "BLOCK_BYTES", block_bytes)
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"married,children,salary\n" + ROW * 10)
+    assert main(["--workers", "2", str(path), str(tmp_path / "out.csv")]) == 0
+    assert len(started) == pools
+    assert (tmp_path / "out.csv").read_bytes().count(b"\nyes,2,55555,") == 10
 
 
 def _children(pid):
