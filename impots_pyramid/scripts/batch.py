@@ -133,6 +133,9 @@ def progress_bar(binary):
         return None
     from tqdm import tqdm
 
+    # No monitor thread: the worker processes are forked after the bar starts, and a
+    # process should fork with no other thread running.
+    tqdm.monitor_interval = 0
     return tqdm(total=os.fstat(binary.fileno()).st_size, unit="B", unit_scale=True,
                 desc=PROG, file=sys.stderr)
 

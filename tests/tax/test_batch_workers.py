@@ -1,11 +1,13 @@
 """impots-batch's worker processes: how many it chooses, that they do the work, and that
 Ctrl-C stops them all. (The same bytes with one worker and with two: test_batch_blocks.)"""
+import io
 import os
 import pathlib
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -119,3 +121,28 @@ def _group_alive(group):
     except ProcessLookupError:
         return False
     return True
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_workers_are_forked_with_no_other_thread_running(monkeypatch, tmp_path):
+    """A progress bar on a terminal starts no thread (tqdm's monitor would be running
+    when the workers are forked)."""
+    threads = []
+    original = blockpool.BlockPool.__init__
+
+    def started(self, *arguments):
+        threads.append([thread.name for thread in threading.enumerate()])
+        original(self, *arguments)
+
+    monkeypatch.setattr(blockpool.BlockPool, "__init__", started)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 1 << 12)
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"married,children,salary\n" + ROW * 2000)
+    assert main(["--workers", "2", str(path), str(tmp_path / "out.csv")]) == 0
+    assert "100%" in sys.stderr.getvalue()
+    assert threads == [[threading.main_thread().name]]
