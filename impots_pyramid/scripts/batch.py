@@ -2,7 +2,8 @@
 
 The work is tax.csvbatch's (shared with the browser's upload page, so both write the
 same bytes); this is the console around it: the arguments, the files or standard input
-and output, the progress bar on a terminal and the exit statuses.
+and output, the progress bar on a terminal, the exit statuses, how many worker
+processes compute the blocks (tax.blockpool) and glibc's settings for its memory.
 """
 import argparse
 import codecs
