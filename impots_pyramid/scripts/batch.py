@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import csv
 import os
+import signal
 import sys
 
 from impots_pyramid.allocator import LIBC, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
@@ -189,8 +190,6 @@ def main(argv=None):
     except (csv.Error, UnicodeDecodeError) as exc:
         print(f"{PROG}: {args.input} is not readable CSV in UTF-8: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:  # Ctrl-C: the shell's status for it, no traceback
-        return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, without Python's complaint
         # about flushing stdout at exit.
@@ -218,9 +217,20 @@ def keep_freed_memory():
 
 
 def console():
-    """The impots-batch command: ``main`` in a process of its own."""
+    """The impots-batch command: ``main`` in a process of its own. Ctrl-C ends it by the
+    signal itself, as it ends a program that does not catch it (a shell shows 130, and
+    a script's loop stops), once the workers are stopped and without a traceback."""
     keep_freed_memory()
-    sys.exit(main())
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        status = 130
+        if os.name == "posix":
+            with contextlib.suppress(OSError, ValueError):
+                sys.stdout.flush()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ them and its output comes back as one bytes object, a few milliseconds of copyin
 megabyte. Only a process with no other thread may fork safely: the web's upload page
 computes in its own thread (one worker), never here.
 """
+import ctypes
 import math
 import os
 import signal
@@ -16,6 +17,7 @@ import signal
 MAX_WORKERS = 4  # the reading and writing, in the main process, stay one CPU's work
 
 _batch = None  # in a worker process: the Batch whose blocks it computes
+PR_SET_PDEATHSIG = 1  # prctl's (linux/prctl.h)
 
 
 def idle_workers() -> int:
@@ -34,11 +36,24 @@ def idle_workers() -> int:
     return max(1, min(MAX_WORKERS, (cpus or 1) - math.floor(load + 0.25)))
 
 
-def _adopt(batch):
+def _adopt(batch, command: int):
     global _batch
     _batch = batch
     # Ctrl-C interrupts the main process, which stops the pool; not every worker too.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with(command)
+
+
+def _end_with(command: int) -> None:
+    """Have the kernel end this worker when the command's process ends without stopping
+    it (killed, say): blocked on its queue, which it holds open itself, the worker would
+    otherwise wait forever. Linux only (prctl)."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError, TypeError):  # not Linux
+        return
+    if os.getppid() != command:  # it ended before prctl
+        os._exit(1)
 
 
 def _joined(output):
@@ -65,7 +80,7 @@ class BlockPool:
 
         self._executor = concurrent.futures.ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork"),
-            initializer=_adopt, initargs=(batch,))
+            initializer=_adopt, initargs=(batch, os.getpid()))
 
     def split_block(self, block: bytes, first_line: int):
         return self._executor.submit(_split_block, block, first_line)

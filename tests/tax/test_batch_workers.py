@@ -86,7 +86,7 @@ def _children(pid):
 def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
     """Rows sent on a pipe that stays open: two worker processes compute the blocks (their
     rows reach the output); Ctrl-C (SIGINT to the terminal's process group) ends the
-    run with status 130, no traceback, and no process left behind."""
+    run by that signal (a shell's 130), with no traceback and no process left behind."""
     script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
     out = tmp_path / "out.csv"
     with open(out, "wb") as output, open(tmp_path / "err.txt", "wb") as errors:
@@ -103,7 +103,7 @@ def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
         assert out.read_bytes().count(b"\nyes,2,55555,") >= 25_000
         assert len(_children(run.pid)) == 2
         os.killpg(run.pid, signal.SIGINT)
-        assert run.wait(timeout=30) == 130
+        assert run.wait(timeout=30) == -signal.SIGINT
     finally:
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGKILL)
@@ -113,6 +113,38 @@ def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
     while _group_alive(run.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _group_alive(run.pid), "a worker outlived the run"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl: Linux only")
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    """``kill -9`` of the command (no chance to stop its workers): the workers, blocked on
+    their queue, end too instead of waiting forever."""
+    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
+    out = tmp_path / "out.csv"
+    with open(out, "wb") as output:
+        run = subprocess.Popen([script, "--workers", "2", "--year", "2024"],
+                               stdin=subprocess.PIPE, stdout=output,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        run.stdin.write(b"married,children,salary\n" + ROW * (3 * BLOCK_ROWS))
+        run.stdin.flush()
+        deadline = time.monotonic() + 30
+        while len(_children(run.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_children(run.pid)) == 2
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+        run.stdin.close()
+    deadline = time.monotonic() + 10
+    while _group_alive(run.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = _group_alive(run.pid)
+    if alive:
+        os.killpg(run.pid, signal.SIGKILL)
+    assert not alive, "the workers outlived the command"
 
 
 def _group_alive(group):
