@@ -224,7 +224,8 @@ def join_rows(fields, rows: int):
     out = numpy.zeros(total + 8 * max(w.shape[1] for w, _ in fields) + 8, numpy.uint8)
     every = words(out)
     # A few thousand rows at a time: their words and places stay in the CPU's cache
-    # between being filled a column at a time and stored (about half the time of a whole block's at once).
+    # between being filled a column at a time and stored (about half the time of a whole
+    # block at once).
     values = numpy.empty((min(rows, _JOINED_ROWS), count), _U64)
     places = numpy.empty((min(rows, _JOINED_ROWS), count), numpy.int64)
     for first in range(0, rows, _JOINED_ROWS):
