@@ -13,8 +13,10 @@ import csv
 import os
 import pathlib
 import re
+import shutil
 import signal
 import subprocess
+import sys
 
 import pytest
 import webtest
@@ -166,6 +168,13 @@ def calculate(app, page, married="yes", children="2", salary="55555"):
 
 # ---------------------------------------------------------------------------------------
 # Processes the tests start.
+
+def installed_command(name: str) -> str:
+    """The path of the console script ``name`` of the environment running the tests."""
+    script = shutil.which(name, path=str(pathlib.Path(sys.executable).parent))
+    assert script, f"{name} is not installed in this environment"
+    return script
+
 
 def stop_process_group(process, timeout=20) -> None:
     """Stop a server started with ``start_new_session=True`` and all it started: TERM, then

@@ -2,8 +2,6 @@
 import csv
 import io
 import os
-import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -11,7 +9,7 @@ import pytest
 
 from impots_pyramid.scripts import batch
 from impots_pyramid.scripts.batch import main
-from tests.helpers import read_course_cases
+from tests.helpers import installed_command, read_course_cases
 
 CASES = read_course_cases()
 FIGURES = ("tax", "surcharge", "discount", "reduction", "rate")
@@ -203,8 +201,7 @@ def test_help_explains_the_columns_and_exit_statuses(capsys):
 
 
 def test_the_installed_console_script(tmp_path):
-    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
-    assert script, "impots-batch is not installed in this environment"
+    script = installed_command("impots-batch")
     done = subprocess.run([script, "--year", "2019", "--rules", "course"], input=COURSE_INPUT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -251,10 +248,11 @@ def test_the_console_script_reuses_its_memory_block_after_block(tmp_path):
     """Each block's arrays come from the memory the last block freed: the page faults of
     a run do not grow with the input (without keep_freed_memory, about 5,000 more per
     100,000 rows)."""
-    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
+    script = installed_command("impots-batch")
     faults = []
     for rows in (100_000, 300_000):
         path = tmp_path / f"{rows}.csv"
         path.write_bytes(b"married,children,salary\n" + b"yes,2,55555\nno,0,31000\n" * (rows // 2))
-        faults.append(_page_faults([script, "--workers", "1", str(path), str(tmp_path / "out.csv")]))
+        command = [script, "--workers", "1", str(path), str(tmp_path / "out.csv")]
+        faults.append(_page_faults(command))
     assert faults[1] - faults[0] < 2_000, faults

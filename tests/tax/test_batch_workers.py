@@ -1,9 +1,9 @@
 """impots-batch's worker processes: how many it chooses, that they do the work, and that
 Ctrl-C stops them all. (The same bytes with one worker and with two: test_batch_blocks.)"""
+import contextlib
 import io
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,6 +15,7 @@ import pytest
 from impots_pyramid.scripts import batch
 from impots_pyramid.scripts.batch import main
 from impots_pyramid.tax import blockpool
+from tests.helpers import installed_command, stop_process_group
 
 ROW = b"yes,2,55555\n"
 BLOCK_ROWS = (1 << 20) // len(ROW) + 1  # a megabyte: a block of its own
@@ -82,69 +83,31 @@ def _children(pid):
     return found
 
 
-@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
-    """Rows sent on a pipe that stays open: two worker processes compute the blocks (their
-    rows reach the output); Ctrl-C (SIGINT to the terminal's process group) ends the
-    run by that signal (a shell's 130), with no traceback and no process left behind."""
-    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
-    out = tmp_path / "out.csv"
-    with open(out, "wb") as output, open(tmp_path / "err.txt", "wb") as errors:
-        run = subprocess.Popen([script, "--workers", "2", "--year", "2024"],
-                               stdin=subprocess.PIPE, stdout=output, stderr=errors,
-                               start_new_session=True)
+@contextlib.contextmanager
+def running_on_open_pipe(blocks: int, stdout, stderr):
+    """impots-batch with two workers, in a process group of its own, reading ``blocks``
+    blocks of rows from a pipe that stays open; stopped on the way out if still running."""
+    run = subprocess.Popen([installed_command("impots-batch"), "--workers", "2", "--year", "2024"],
+                           stdin=subprocess.PIPE, stdout=stdout, stderr=stderr,
+                           start_new_session=True)
     try:
-        run.stdin.write(b"married,children,salary\n" + ROW * (5 * BLOCK_ROWS))
+        run.stdin.write(b"married,children,salary\n" + ROW * (blocks * BLOCK_ROWS))
         run.stdin.flush()
-        deadline = time.monotonic() + 30
-        # the first block is written once four more have been handed out
-        while out.stat().st_size < 1_000_000 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert out.read_bytes().count(b"\nyes,2,55555,") >= 25_000
-        assert len(_children(run.pid)) == 2
-        os.killpg(run.pid, signal.SIGINT)
-        assert run.wait(timeout=30) == -signal.SIGINT
+        yield run
     finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
+        stop_process_group(run)
         run.stdin.close()
-    assert (tmp_path / "err.txt").read_bytes() == b""
-    deadline = time.monotonic() + 10
-    while _group_alive(run.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _group_alive(run.pid), "a worker outlived the run"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl: Linux only")
-def test_workers_end_when_the_command_is_killed(tmp_path):
-    """``kill -9`` of the command (no chance to stop its workers): the workers, blocked on
-    their queue, end too instead of waiting forever."""
-    script = shutil.which("impots-batch", path=str(pathlib.Path(sys.executable).parent))
-    out = tmp_path / "out.csv"
-    with open(out, "wb") as output:
-        run = subprocess.Popen([script, "--workers", "2", "--year", "2024"],
-                               stdin=subprocess.PIPE, stdout=output,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        run.stdin.write(b"married,children,salary\n" + ROW * (3 * BLOCK_ROWS))
-        run.stdin.flush()
-        deadline = time.monotonic() + 30
-        while len(_children(run.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(_children(run.pid)) == 2
-        os.kill(run.pid, signal.SIGKILL)
-        run.wait(timeout=30)
-    finally:
-        if run.poll() is None:
-            os.killpg(run.pid, signal.SIGKILL)
-        run.stdin.close()
-    deadline = time.monotonic() + 10
-    while _group_alive(run.pid) and time.monotonic() < deadline:
+def ended(group: int, seconds: float = 10) -> bool:
+    """Whether every process of ``group`` ends within ``seconds``; those left are killed."""
+    deadline = time.monotonic() + seconds
+    while _group_alive(group) and time.monotonic() < deadline:
         time.sleep(0.05)
-    alive = _group_alive(run.pid)
-    if alive:
-        os.killpg(run.pid, signal.SIGKILL)
-    assert not alive, "the workers outlived the command"
+    if not _group_alive(group):
+        return True
+    os.killpg(group, signal.SIGKILL)
+    return False
 
 
 def _group_alive(group):
@@ -153,6 +116,41 @@ def _group_alive(group):
     except ProcessLookupError:
         return False
     return True
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_workers_compute_and_ctrl_c_stops_them_all(tmp_path):
+    """Rows sent on a pipe that stays open: two worker processes compute the blocks (their
+    rows reach the output); Ctrl-C (SIGINT to the terminal's process group) ends the
+    run by that signal (a shell's 130), with no traceback and no process left behind."""
+    out = tmp_path / "out.csv"
+    with open(out, "wb") as output, open(tmp_path / "err.txt", "wb") as errors:
+        with running_on_open_pipe(5, output, errors) as run:
+            deadline = time.monotonic() + 30
+            # the first block is written once four more have been handed out
+            while out.stat().st_size < 1_000_000 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert out.read_bytes().count(b"\nyes,2,55555,") >= 25_000
+            assert len(_children(run.pid)) == 2
+            os.killpg(run.pid, signal.SIGINT)
+            assert run.wait(timeout=30) == -signal.SIGINT
+    assert (tmp_path / "err.txt").read_bytes() == b""
+    assert ended(run.pid), "a worker outlived the run"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl: Linux only")
+def test_workers_end_when_the_command_is_killed(tmp_path):
+    """``kill -9`` of the command (no chance to stop its workers): the workers, blocked on
+    their queue, end too instead of waiting forever."""
+    with open(tmp_path / "out.csv", "wb") as output:
+        with running_on_open_pipe(3, output, subprocess.DEVNULL) as run:
+            deadline = time.monotonic() + 30
+            while len(_children(run.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(_children(run.pid)) == 2
+            os.kill(run.pid, signal.SIGKILL)
+            run.wait(timeout=30)
+    assert ended(run.pid), "the workers outlived the command"
 
 
 class Terminal(io.StringIO):
