@@ -27,7 +27,7 @@ requires = [
     # pyramid imports pkg_resources (part of setuptools): from 80.9 that import prints a
     # deprecation UserWarning on every command and Apache start; 82 removes pkg_resources.
     "setuptools<80.9",
-    "SQLAlchemy>=2.0",
+    "SQLAlchemy>=2.0,<2.2",  # models/committed.py: the pool's _recycle
     "tqdm",                # progress bar of impots-batch
     "transaction<6",       # models/transactions.py: the status string "Committing"
     "waitress",

@@ -11,7 +11,9 @@ release changes it, these tests fail and say what changed and where we rely on i
   listens to, and calls ``join_transaction(session, initial_state, manager, keep_session)``
   and ``mark_changed(session, manager, keep_session)`` with a manager per session;
 - transaction: the same module compares a transaction's status with "Committing" (the
-  value of ``transaction._transaction.Status.COMMITTING``, a private module).
+  value of ``transaction._transaction.Status.COMMITTING``, a private module);
+- SQLAlchemy: models/committed.py renews each thread's connection after the engine's
+  ``pool_recycle`` seconds, which it reads from the pool's private ``_recycle``.
 
 setup.py bounds these libraries below their next release line and constraints.txt pins
 them: raise a bound once this file passes with the new release (and the suite with it).
@@ -38,6 +40,8 @@ from tests.test_constraints import setup_requirements
 SESSION_FLUSH = "impots_pyramid's session flush tween (impots_pyramid/web/session_flush.py)"
 TRANSACTIONS = ("impots_pyramid's per-session transaction events "
                 "(impots_pyramid/models/transactions.py)")
+THREAD_CONNECTIONS = ("impots_pyramid's connections for statements committed alone "
+                      "(impots_pyramid/models/committed.py)")
 REQUEST_CLASS = "impots_pyramid's request class made once (impots_pyramid/web/request_class.py)"
 
 # What web/sessions.py's redis_session_factory gives a logged-in session (the factory makes
@@ -57,6 +61,7 @@ OUR_EVENTS = ("after_begin", "after_attach", "after_flush", "after_bulk_update",
     ("zope.sqlalchemy", TRANSACTIONS),
     ("transaction", TRANSACTIONS),
     ("pyramid", REQUEST_CLASS),
+    ("SQLAlchemy", THREAD_CONNECTIONS),
 ])
 def test_setup_py_bounds_the_libraries_whose_internals_we_use(name, where):
     [requirement] = [r for r in setup_requirements() if r.name == name]
@@ -316,6 +321,16 @@ def test_a_session_timeout_can_be_adjusted_at_login(recording_redis):
     state_of(session).dont_refresh = True
     session._deferred_callback(request)
     assert 7200 < recording_redis.ttl(session.session_id_safecheck) <= 7260
+
+
+# SQLAlchemy --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("options, seconds", [({"pool_recycle": 17}, 17), ({}, -1)])
+def test_a_pool_keeps_its_recycle_setting_where_thread_connections_read_it(options, seconds):
+    engine = sa.create_engine("postgresql+psycopg2://nobody@127.0.0.1:1/none", **options)
+    assert getattr(engine.pool, "_recycle", None) == seconds, (
+        f"SQLAlchemy's pool no longer keeps pool_recycle in ``_recycle``: "
+        f"{THREAD_CONNECTIONS} reads it there to renew its connections as the pool does")
 
 
 # pyramid -----------------------------------------------------------------------------------

@@ -6,12 +6,23 @@ calculation's CPU. The same statement sent on a connection in autocommit mode is
 transaction, committed before PostgreSQL answers it: stored before the client's answer, as
 before, in one round trip.
 
+Each thread keeps its own connection in autocommit mode for these statements, taken from
+the engine's pool once and kept (``ThreadConnections``): a pooled connection checked out,
+switched to autocommit and back, and given back for every statement cost about 90 µs more
+CPU per calculation (bench/breakdown.py), a third of the write's share. So a server process
+holds, besides its pool, one connection per thread that has stored a calculation.
+
 Only a request's own database session may write this way (``may_commit_alone``): a
 session that the caller manages (a test's, rolled back at its end; a console script's)
 keeps every write in its transaction.
 """
+import os
 import select
+import threading
+import time
+import weakref
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -71,27 +82,98 @@ def _live_connection(engine: Engine, tries: int = 20):
     raise OperationalError("connect", {}, Exception("no live database connection"))
 
 
+def _cut_off(inherited) -> None:
+    # In a forked child, a connection shares its socket with the parent's copy, whose
+    # database session it is: closed as it is, it would end that session. The child's copy
+    # of the socket is first replaced by /dev/null, where the goodbye then goes.
+    if not inherited.closed:
+        devnull = os.open(os.devnull, os.O_RDWR)
+        try:
+            os.dup2(devnull, inherited.fileno())
+        finally:
+            os.close(devnull)
+    inherited.close()
+
+
+class ThreadConnections:
+    """An engine's connections in autocommit mode, one per thread, each opened through
+    the engine's pool (then detached from it: the pool makes another for itself) and
+    renewed as the pool renews its own: when the server has closed it, and after the
+    engine's ``pool_recycle`` seconds. Closed when the engine is disposed, cut off in a
+    forked child. Kept by thread id, not in thread-local data, which a forked child
+    deletes for every other thread (closing their connections, the parent's sessions)."""
+
+    def __init__(self, engine: Engine):
+        self._by_thread = {}  # thread id -> (connection, time.monotonic() when opened)
+        self._recycle = engine.pool._recycle  # the pool's setting (-1: never), private
+        event.listen(engine, "engine_disposed", self.close_all)
+        _ALL.add(self)
+
+    def connection(self, engine: Engine):
+        """This thread's connection, live as far as a poll of its socket can tell."""
+        thread = threading.get_ident()
+        kept = self._by_thread.get(thread)
+        if kept is not None:
+            connection, opened = kept
+            if not (_dropped(connection)
+                    or -1 < self._recycle < time.monotonic() - opened):
+                return connection
+            del self._by_thread[thread]
+            connection.close()
+        fairy = _live_connection(engine)
+        fairy.detach()
+        connection = fairy.dbapi_connection
+        connection.autocommit = True
+        self._by_thread[thread] = connection, time.monotonic()
+        return connection
+
+    def close_all(self, engine=None, inherited=False) -> None:
+        """Close every thread's connection (each opens a new one at its next statement)."""
+        while self._by_thread:
+            connection = self._by_thread.popitem()[1][0]
+            if inherited:
+                _cut_off(connection)
+            else:
+                connection.close()
+
+
+_ALL = weakref.WeakSet()  # every ThreadConnections, for a forked child to cut off
+_BY_ENGINE = weakref.WeakKeyDictionary()
+_BY_ENGINE_LOCK = threading.Lock()
+
+
+def _forked() -> None:
+    for connections in list(_ALL):
+        connections.close_all(inherited=True)
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def thread_connections(engine: Engine) -> ThreadConnections:
+    connections = _BY_ENGINE.get(engine)
+    if connections is None:
+        with _BY_ENGINE_LOCK:
+            connections = _BY_ENGINE.get(engine)
+            if connections is None:
+                connections = _BY_ENGINE[engine] = ThreadConnections(engine)
+    return connections
+
+
 def scalar(dbsession, statement: str, parameters: dict):
     """The first column of the first row of ``statement`` (the DBAPI's SQL, with its
     parameters), committed by the time it returns; None if it returned no row."""
     engine = dbsession.bind
     dbapi_error = engine.dialect.loaded_dbapi.Error
-    fairy = _live_connection(engine)
-    dbapi_connection = fairy.dbapi_connection
+    connection = thread_connections(engine).connection(engine)
     try:
-        dbapi_connection.autocommit = True
-        with dbapi_connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute(statement, parameters)
             row = cursor.fetchone()
     except dbapi_error as exc:
-        if dbapi_connection.closed:
-            fairy.invalidate()
+        if connection.closed:  # (the thread opens another at its next statement)
             raise CommitInDoubt(statement, parameters, exc,
                                 connection_invalidated=True) from exc
         raise DBAPIError.instance(statement, parameters, exc, dbapi_error,
                                   dialect=engine.dialect) from exc
-    finally:
-        if not dbapi_connection.closed:
-            dbapi_connection.autocommit = False  # the pool's next user has transactions
-        fairy.close()
     return None if row is None else row[0]

@@ -3,7 +3,10 @@
 request's transaction. Stored before the answer all the same; the session's limit, a
 request that has begun its own transaction and a session whose row is gone still take
 the transactional path."""
+import os
 import secrets
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -97,11 +100,82 @@ def test_a_request_that_began_its_transaction_stores_in_it(postgresql_url, monke
 
 @pytest.fixture
 def alone(postgresql_url):
-    """A database session that may commit statements alone, on a pool of one connection."""
-    engine = sa.create_engine(postgresql_url, pool_size=1, max_overflow=0)
+    """A database session that may commit statements alone, on a pool of one connection
+    that it waits for at most a second."""
+    engine = sa.create_engine(postgresql_url, pool_size=1, max_overflow=0, pool_timeout=1)
     with Session(bind=engine, info={COMMITS_ALONE: True}) as session:
         yield session
     engine.dispose()
+
+
+def backend(session) -> int:
+    """The server process of the connection that commits this thread's statements."""
+    return committed.scalar(session, "SELECT pg_backend_pid()", {})
+
+
+def connected(postgresql_url, pid: int) -> bool:
+    with sa.create_engine(postgresql_url, poolclass=sa.pool.NullPool).connect() as admin:
+        return admin.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                             {"pid": pid}).scalar() == 1
+
+
+def test_a_thread_keeps_its_connection_apart_from_the_pool(alone):
+    first = backend(alone)
+    with alone.bind.connect() as held:  # the pool's only connection, busy
+        assert held.execute(sa.text("SELECT pg_backend_pid()")).scalar() != first
+        assert backend(alone) == first  # neither waiting for the pool nor a new one
+
+    in_another_thread = []
+    thread = threading.Thread(target=lambda: in_another_thread.append(backend(alone)))
+    thread.start()
+    thread.join()
+    assert in_another_thread[0] not in (None, first)
+    assert backend(alone) == first
+
+
+def test_disposing_the_engine_closes_every_threads_connection(alone, postgresql_url):
+    first = backend(alone)
+    alone.bind.dispose()
+    for _ in range(50):  # the server process ends on its own time
+        if not connected(postgresql_url, first):
+            break
+        time.sleep(0.05)
+    assert not connected(postgresql_url, first)
+    assert backend(alone) not in (None, first)
+
+
+def test_a_connection_is_renewed_after_pool_recycle_seconds(postgresql_url):
+    engine = sa.create_engine(postgresql_url, pool_recycle=1)
+    try:
+        with Session(bind=engine, info={COMMITS_ALONE: True}) as session:
+            first = backend(session)
+            assert backend(session) == first
+            time.sleep(1.1)
+            assert backend(session) not in (None, first)
+    finally:
+        engine.dispose()
+
+
+def test_a_forked_child_neither_uses_nor_ends_its_parents_connection(alone, postgresql_url):
+    """A child forked by a thread gets its own connection; disposing its copy of the
+    engine (as SQLAlchemy advises a child to) leaves the parent's session alone."""
+    first = backend(alone)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # (os._exit: nothing of pytest's runs in the child)
+        try:
+            pid = backend(alone)
+            alone.bind.dispose(close=False)
+            os.write(writing, str(pid).encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading) as answer:
+        in_child = int(answer.read() or 0)
+    os.waitpid(child, 0)
+
+    assert in_child not in (0, first)
+    assert backend(alone) == first and connected(postgresql_url, first)
 
 
 def test_a_connection_that_the_server_dropped_is_not_used(alone, postgresql_url):
@@ -124,7 +198,9 @@ def test_a_connection_lost_during_the_statement_leaves_it_in_doubt(alone):
 def test_a_refused_statement_is_the_usual_database_error(alone):
     with pytest.raises(sa.exc.ProgrammingError):
         committed.scalar(alone, "SELECT * FROM no_such_table", {})
-    # The connection went back to the pool in transactions mode, for the ORM's sessions.
+    # The thread keeps its connection; the pool's stays in transactions mode, for the
+    # ORM's sessions.
+    assert committed.scalar(alone, "SELECT 1", {}) == 1
     with alone.bind.connect() as connection:
         assert connection.connection.dbapi_connection.autocommit is False
 
