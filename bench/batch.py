@@ -12,7 +12,7 @@ best of R runs each, in this order so that the figures come from the same minute
   in a subprocess (interpreter start included: what a shell's ``time`` of it shows);
 - impots-batch, in process: ``batch.main([FILE, OUTPUT])`` (imports already done, glibc's
   allocator set as the command sets it: ``batch.keep_freed_memory``), with
-  the worker processes impots-batch chooses (one per CPU the load average leaves idle)
+  the worker processes impots-batch chooses (one per CPU no other process is running on)
   or --workers;
 - impots-batch, end to end: the installed console script in a subprocess, as a user
   runs it (interpreter start and imports included), with its peak RSS;

@@ -69,8 +69,8 @@ def build_parser(years):
              f"algorithm, tax year {COURSE_TAX_YEAR} only)")
     parser.add_argument(
         "--workers", type=_workers, metavar="N",
-        help="processes computing blocks at once (default: one per CPU that the load "
-             f"average leaves idle, at most {blockpool.MAX_WORKERS}; 1: all in this process)")
+        help="processes computing blocks at once (default: one per CPU that no other "
+             f"process is running on, at most {blockpool.MAX_WORKERS}; 1: all in this process)")
     parser.add_argument("input", nargs="?", default="-", metavar="INPUT",
                         help="CSV file to read; - or nothing: standard input")
     parser.add_argument("output", nargs="?", default="-", metavar="OUTPUT",

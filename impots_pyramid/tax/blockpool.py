@@ -13,6 +13,7 @@ import ctypes
 import math
 import os
 import signal
+import time
 
 MAX_WORKERS = 4  # the reading and writing, in the main process, stay one CPU's work
 
@@ -21,19 +22,49 @@ PR_SET_PDEATHSIG = 1  # prctl's (linux/prctl.h)
 
 
 def idle_workers() -> int:
-    """Processes to compute blocks with: one per CPU that the last minute's load average
-    leaves idle, a CPU counting as busy once three quarters of it are (the average lags:
-    a run just before this one leaves some), at least one, at most MAX_WORKERS; one where
-    processes cannot be forked. With a CPU busy elsewhere, a second worker made a run
-    slower (0.74-0.88 s against 0.68-0.78 s a million rows); idle, faster (0.56-0.60 s)."""
+    """Processes to compute blocks with: one per CPU that no other process is running on
+    now, at least one, at most MAX_WORKERS; one where processes cannot be forked. With
+    a CPU busy elsewhere, a second worker made a run slower (0.74-0.88 s against
+    0.68-0.78 s a million rows); idle, faster (0.56-0.60 s)."""
     if not hasattr(os, "fork"):
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    busy = _busy_elsewhere()
+    if busy is None:  # no /proc: the last minute's load average, a CPU busy from 0.75
+        try:
+            busy = math.floor(os.getloadavg()[0] + 0.25)
+        except (AttributeError, OSError):
+            return 1
+    return max(1, min(MAX_WORKERS, (cpus or 1) - busy))
+
+
+def _busy_elsewhere(samples: int = 3):
+    """Threads of other processes running or waiting for a CPU, the fewest of a few
+    looks a millisecond apart (a process that only passes is not counted); None without
+    Linux's /proc. Not the load average: it still counts, for a minute, the runs that
+    have just ended (a script's previous impots-batch, say), and would leave a CPU idle."""
+    counts = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(0.001)
+        try:
+            with open("/proc/loadavg", "rb") as loadavg:  # "0.41 1.62 2.04 2/123 4567"
+                runnable = int(loadavg.read().split()[3].split(b"/")[0])
+            ours = sum(_running(thread) for thread in os.listdir("/proc/self/task"))
+        except (OSError, ValueError, IndexError):
+            return None
+        counts.append(runnable - ours)
+    return max(min(counts), 0)
+
+
+def _running(thread: str) -> bool:
+    """Whether a thread of this process is running or waiting for a CPU (numpy's
+    OpenBLAS threads are, for a moment after its import, as they wait for work)."""
     try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 1
-    return max(1, min(MAX_WORKERS, (cpus or 1) - math.floor(load + 0.25)))
+        with open(f"/proc/self/task/{thread}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] == b"R"
+    except (OSError, IndexError):  # (a thread that has ended)
+        return False
 
 
 def _adopt(batch, command: int):

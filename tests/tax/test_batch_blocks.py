@@ -193,17 +193,23 @@ def test_random_files(same, seed):
     same(random_file(seed, 300), *options, sizes=(None, 1, 97, 1000))
 
 
-def test_memory_stays_flat_with_the_input_length(tmp_path, monkeypatch):
-    """Peak memory (as tracemalloc sees it: Python and numpy) on 4,000 and 16,000 rows
-    read in blocks of 8 KiB: about the same."""
+@pytest.mark.parametrize("workers, sizes", [
+    ("1", (4000, 16000)),
+    ("2", (8000, 32000)),  # 30 blocks and more: well past the four kept ahead
+])
+def test_memory_stays_flat_with_the_input_length(tmp_path, monkeypatch, workers, sizes):
+    """Peak memory of the command's process (as tracemalloc sees it: Python and numpy) on
+    inputs of 4 times as many rows, read in blocks of 8 KiB: about the same, whether it
+    computes the blocks or its workers do."""
     monkeypatch.setattr(batch, "BLOCK_BYTES", 8192)
     peaks = []
-    for rows in (4000, 16000):
+    for rows in sizes:
         path = tmp_path / f"{rows}.csv"
         path.write_bytes(random_file(rows, rows))
         tracemalloc.start()
         try:
-            batch.main(["--year", "2019", str(path), str(tmp_path / "out.csv")])
+            batch.main(["--workers", workers, "--year", "2019", str(path),
+                        str(tmp_path / "out.csv")])
             peaks.append(tracemalloc.get_traced_memory()[1])
         finally:
             tracemalloc.stop()

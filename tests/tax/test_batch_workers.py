@@ -21,6 +21,40 @@ ROW = b"yes,2,55555\n"
 BLOCK_ROWS = (1 << 20) // len(ROW) + 1  # a megabyte: a block of its own
 
 
+CPUS = len(os.sched_getaffinity(0))
+two_cpus = pytest.mark.skipif(CPUS < 2, reason="needs two CPUs")
+
+
+def workers_once_settled(expected, seconds=2.0):
+    """idle_workers(), asked until it says ``expected`` (a process of the machine's own
+    may be running for a moment) or ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while (chosen := blockpool.idle_workers()) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return chosen
+
+
+@two_cpus
+def test_a_cpu_busy_elsewhere_is_left_to_its_process():
+    every = min(CPUS, blockpool.MAX_WORKERS)
+    spinning = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        assert workers_once_settled(CPUS - 1) == CPUS - 1
+    finally:
+        spinning.kill()
+        spinning.wait()
+    assert workers_once_settled(every) == every
+
+
+@two_cpus
+def test_runs_that_have_ended_leave_every_cpu_to_the_next(monkeypatch):
+    """A script running impots-batch again and again leaves a load average near 1 for a
+    minute after: the CPUs are idle all the same, and the next run takes them all."""
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 0.6))
+    every = min(CPUS, blockpool.MAX_WORKERS)
+    assert workers_once_settled(every) == every
+
+
 @pytest.mark.parametrize("cpus, load, expected", [
     (2, 0.1, 2),  # an idle 2-CPU machine: both
     (2, 0.7, 2),  # what a run a few seconds ago leaves in the average: both still
@@ -29,7 +63,9 @@ BLOCK_ROWS = (1 << 20) // len(ROW) + 1  # a megabyte: a block of its own
     (8, 1.0, blockpool.MAX_WORKERS),  # many idle: no more than MAX_WORKERS
     (1, 0.0, 1),
 ])
-def test_one_worker_per_idle_cpu(monkeypatch, cpus, load, expected):
+def test_without_proc_one_worker_per_cpu_the_load_average_leaves_idle(monkeypatch, cpus, load,
+                                                                       expected):
+    monkeypatch.setattr(blockpool, "_busy_elsewhere", lambda: None)  # (not Linux)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     assert blockpool.idle_workers() == expected
