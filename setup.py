@@ -72,7 +72,7 @@ setup(
             "main = impots_pyramid:main",
         ],
         "console_scripts": [
-            "impots-batch = impots_pyramid.scripts.batch:console",
+            "impots-batch = impots_pyramid.scripts.batch_start:console",
             "initialize_impots_db = impots_pyramid.scripts.initialize_db:main",
             "impots-add-user = impots_pyramid.scripts.add_user:main",
             "impots-purge = impots_pyramid.scripts.purge:main",

@@ -71,6 +71,33 @@ def test_without_proc_one_worker_per_cpu_the_load_average_leaves_idle(monkeypatc
     assert blockpool.idle_workers() == expected
 
 
+def waiting_for_input(pid: int) -> bool:
+    """Whether the process has loaded numpy's OpenBLAS and sleeps (on its input)."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/stat", "rb") as stat:
+        return "openblas" in maps.read() and stat.read().rsplit(b")", 1)[1].split()[0] == b"S"
+
+
+@two_cpus
+def test_the_command_runs_no_blas_threads():
+    """numpy's OpenBLAS would start a thread per CPU, which spin a while as numpy loads:
+    CPU that the workers need. The command asks it for none (its main thread only)."""
+    run = subprocess.Popen([installed_command("impots-batch"), "--workers", "1"],
+                           stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        run.stdin.write(b"married,children,salary\n" + ROW)
+        run.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not waiting_for_input(run.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_for_input(run.pid)
+        assert len(os.listdir(f"/proc/{run.pid}/task")) == 1
+    finally:
+        run.kill()
+        run.wait()
+        run.stdin.close()
+
+
 def test_one_worker_where_processes_cannot_be_forked(monkeypatch):
     monkeypatch.delattr(os, "fork")
     assert blockpool.idle_workers() == 1
