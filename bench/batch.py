@@ -137,8 +137,9 @@ def main(argv=None):
         with open(path, encoding="utf-8") as lines:
             header.write_text(lines.readline(), encoding="utf-8")
         size = path.stat().st_size
+        with_year = "year" in header.read_text(encoding="utf-8").strip().lower().split(",")
         print(f"input: {path} ({size / 1e6:.1f} MB, {args.rows:,} rows"
-              f"{'' if args.no_year else ', year column'}); best of {args.repeat}")
+              f"{', year column' if with_year else ''}); best of {args.repeat}")
 
         read, read_cpu, _ = best(args.repeat, lambda: read_with_csv(path))
         rows = [("csv.reader, reading only", read, read_cpu, "")]
