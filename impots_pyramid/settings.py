@@ -35,6 +35,7 @@ DEFAULTS = {
     "impots.allowed_hosts": "",
     "session.type": "cookie",
     "session.secure": "false",
+    "impots.gc_freeze": "false",
 }
 
 # A secret shorter than this, or containing this word, is a development one.
@@ -55,7 +56,7 @@ def normalize(settings: dict, environ=None) -> dict:
         if environ.get(variable):
             result[key] = environ[variable]
 
-    for key in ("impots.csrf", "session.secure"):
+    for key in ("impots.csrf", "session.secure", "impots.gc_freeze"):
         result[key] = asbool(result[key])
     for key in ("impots.default_year", "impots.session_timeout", "impots.batch_max",
                 "impots.max_body_bytes", "impots.max_simulations"):

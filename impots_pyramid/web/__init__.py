@@ -1,7 +1,8 @@
 """HTTP plumbing shared by every interface, with no knowledge of any of them: sessions
 (and the Redis flush tween), the security policy, renderers, XML, request bodies and
 their encoding, logging, the failure policy, /health, the security headers and Host
-check on every answer, and memory given back after big requests."""
+check on every answer, memory given back after big requests and start-up's objects set
+aside from the garbage collector."""
 
 
 def includeme(config):
@@ -20,3 +21,4 @@ def includeme(config):
     config.include(".health")
     config.include(".templating")
     config.include(".memory")
+    config.include(".collector")
