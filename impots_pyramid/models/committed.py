@@ -107,7 +107,6 @@ class ThreadConnections:
         self._by_thread = {}  # thread id -> (connection, time.monotonic() when opened)
         self._recycle = engine.pool._recycle  # the pool's setting (-1: never), private
         event.listen(engine, "engine_disposed", self.close_all)
-        _ALL.add(self)
 
     def connection(self, engine: Engine):
         """This thread's connection, live as far as a poll of its socket can tell."""
@@ -137,13 +136,12 @@ class ThreadConnections:
                 connection.close()
 
 
-_ALL = weakref.WeakSet()  # every ThreadConnections, for a forked child to cut off
-_BY_ENGINE = weakref.WeakKeyDictionary()
+_BY_ENGINE = weakref.WeakKeyDictionary()  # engine -> its ThreadConnections
 _BY_ENGINE_LOCK = threading.Lock()
 
 
 def _forked() -> None:
-    for connections in list(_ALL):
+    for connections in list(_BY_ENGINE.values()):
         connections.close_all(inherited=True)
 
 
